@@ -1,0 +1,81 @@
+"""The error types of clusterready, one for each outcome that is not "passed".
+
+- :class:`CheckFailed`: a check saw the wrong state (an ``AssertionError``; exit 1).
+- :class:`CannotEvaluate`: the check could not look (cluster or AWS unreachable,
+  credentials, throttled beyond retries; exit 75, which Argo may retry).
+- :class:`UsageError` and its kinds :class:`SpecError`, :class:`DetikSyntaxError`:
+  the input is wrong (exit 4, found before anything touches a cluster).
+"""
+
+from __future__ import annotations
+
+
+class ClusterReadyError(Exception):
+    """Base class of every error clusterready raises on purpose."""
+
+
+class CheckFailed(AssertionError):
+    """A check observed a state other than the expected one.
+
+    >>> raise CheckFailed("2 pods expected, 1 found")
+    Traceback (most recent call last):
+    ...
+    clusterready.errors.CheckFailed: 2 pods expected, 1 found
+    """
+
+
+class CannotEvaluate(ClusterReadyError):
+    """The check could not observe the state it was asked about.
+
+    Raised for an unreachable API server, missing or rejected credentials,
+    throttling beyond the retry budget: nothing was proved either way.
+
+    >>> str(CannotEvaluate("cluster 'demo': GET /api/v1/pods: 401 Unauthorized"))
+    "cluster 'demo': GET /api/v1/pods: 401 Unauthorized"
+    """
+
+
+class UsageError(ClusterReadyError):
+    """The input (spec, option, sentence) is wrong; nothing was run."""
+
+
+class SpecError(UsageError):
+    """A cluster spec, a parameter or an override is malformed.
+
+    The message is one line: where (source and key path), what was expected,
+    what was found.
+
+    >>> str(SpecError("expected an integer", found="'many'", path="preflight.min_free_ips",
+    ...               source="spec.yaml"))
+    "spec.yaml: preflight.min_free_ips: expected an integer, found 'many'"
+    """
+
+    def __init__(
+        self, expected: str, *, found: str | None = None, path: str = "", source: str = ""
+    ) -> None:
+        self.expected = expected
+        self.found = found
+        self.path = path
+        self.source = source
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = ": ".join(part for part in (self.source, self.path) if part)
+        what = self.expected if self.found is None else f"{self.expected}, found {self.found}"
+        return f"{where}: {what}" if where else what
+
+    def located(self, *, source: str | None = None, prefix: str | None = None) -> SpecError:
+        """Return a copy placed in a source and/or under a parent key path."""
+        path = self.path
+        if prefix:
+            path = f"{prefix}.{path}" if path and not path.startswith("[") else f"{prefix}{path}"
+        return SpecError(
+            self.expected,
+            found=self.found,
+            path=path,
+            source=self.source or source or "",
+        )
+
+
+class DetikSyntaxError(UsageError):
+    """A DETIK sentence does not follow the grammar."""

@@ -1,0 +1,284 @@
+"""pytest glue only: options, markers, fixtures, report, exit codes.
+
+Everything that does real work lives in the library modules; heavy
+dependencies (boto3, kubernetes) are imported by fixtures, only when a
+collected test asks for them.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from clusterready.errors import CannotEvaluate, SpecError
+from clusterready.outcomes import ExitCode, Outcome, run_exit_code
+from clusterready.report import RunSummary
+from clusterready.spec import ENV_SPEC, ClusterSpec, apply_override
+
+SPEC_KEY = pytest.StashKey[ClusterSpec]()
+SPEC_SOURCE_KEY = pytest.StashKey[str]()
+TRACKER_KEY = pytest.StashKey["_RunTracker"]()
+
+CANNOT_EVALUATE = "cannot evaluate"  # the terminal's category for such reports
+
+MARKERS = {
+    "preflight": "preflight: a check of the AWS account before the cluster is built "
+    "(the tests_preflight suite).",
+    "addons": "addons: a check that a cluster add-on runs (the tests_addons suite).",
+    "addon(name)": "addon(name): the test checks add-on NAME; it is skipped, with the reason "
+    "shown, when the spec lists NAME as 'none' or not at all.",
+    "aws": "aws: the test calls AWS APIs (needs credentials and a region).",
+    "kube": "kube: the test reads the Kubernetes API (needs a kubeconfig).",
+}
+
+# Options that override one spec key each, applied after --set.
+_OVERRIDES = {
+    "clusterready_kubeconfig": ("--kubeconfig", "kube.kubeconfig"),
+    "clusterready_context": ("--context", "kube.context"),
+    "clusterready_namespace": ("--namespace", "kube.namespace"),
+    "clusterready_aws_region": ("--aws-region", "aws.region"),
+    "clusterready_aws_profile": ("--aws-profile", "aws.profile"),
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("clusterready", "clusterready: cluster spec, targets and reports")
+    group.addoption(
+        "--spec",
+        dest="clusterready_spec",
+        metavar="PATH",
+        help="cluster spec (YAML or JSON, an Argo Events payload or workflow parameters). "
+        "Default: $CLUSTERREADY_SPEC (a path or inline JSON), then the ini clusterready_spec.",
+    )
+    group.addoption(
+        "--param",
+        dest="clusterready_params",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="Argo workflow parameter, e.g. CLUSTER_NAME=prod-eu or METRICS-SERVER=none "
+        "(repeatable; see docs/spec.md for the mapping).",
+    )
+    group.addoption(
+        "--set",
+        dest="clusterready_sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one spec key, e.g. preflight.min_free_ips=50 (repeatable; wins over "
+        "--spec and --param).",
+    )
+    for dest, (flag, key) in _OVERRIDES.items():
+        group.addoption(flag, dest=dest, metavar="VALUE", help=f"set {key} (wins over the spec).")
+    group.addoption(
+        "--json-report",
+        dest="clusterready_json_report",
+        metavar="PATH",
+        help="write a small JSON summary (totals; per test id, outcome, duration, message).",
+    )
+    parser.addini(
+        "clusterready_spec",
+        "default cluster spec path, relative to the rootdir (--spec and $CLUSTERREADY_SPEC win)",
+        default="",
+    )
+
+
+@pytest.hookimpl(trylast=True)  # after junitxml has set up its LogXML
+def pytest_configure(config: pytest.Config) -> None:
+    for text in MARKERS.values():
+        config.addinivalue_line("markers", text)
+    if config.getoption("help") or config.getoption("markers") or config.getoption("version"):
+        return
+    config.stash[SPEC_KEY] = _load_spec(config)
+    if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
+        tracker = _RunTracker(config)
+        config.stash[TRACKER_KEY] = tracker
+        config.pluginmanager.register(tracker, "clusterready-tracker")
+        _add_junit_properties(config)
+
+
+def _load_spec(config: pytest.Config) -> ClusterSpec:
+    path = config.option.clusterready_spec
+    base = None
+    if path is None and not os.environ.get(ENV_SPEC, "").strip():
+        ini = str(config.getini("clusterready_spec") or "")
+        if ini:
+            path, base = ini, config.rootpath
+    try:
+        spec = ClusterSpec.load(
+            path,
+            params=config.option.clusterready_params,
+            sets=config.option.clusterready_sets,
+            base_dir=base,
+        )
+        for dest, (flag, key) in _OVERRIDES.items():
+            value = getattr(config.option, dest)
+            if value is not None:
+                spec = apply_override(spec, key, value, source=flag)
+    except SpecError as err:
+        raise pytest.UsageError(f"clusterready: {err}") from None
+    config.stash[SPEC_SOURCE_KEY] = str(path or "")
+    return spec
+
+
+def _add_junit_properties(config: pytest.Config) -> None:
+    # The LogXML object is the only place global properties survive xdist
+    # (record_testsuite_property runs on workers); pytest keeps it under this key.
+    from _pytest.junitxml import xml_key
+
+    xml = config.stash.get(xml_key, None)
+    if xml is None:
+        return
+    spec = config.stash[SPEC_KEY]
+    for name, value in _target(spec).items():
+        xml.add_global_property(f"clusterready.{name}", value)
+
+
+def _target(spec: ClusterSpec) -> dict[str, str]:
+    return {"cluster": spec.cluster.name, "context": spec.kube.context, "region": spec.aws.region}
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    spec = config.stash.get(SPEC_KEY, None)
+    if spec is None:
+        return None
+    t = _target(spec)
+    source = config.stash.get(SPEC_SOURCE_KEY, "") or "(defaults)"
+    return (
+        f"clusterready: cluster {t['cluster'] or '-'}, context {t['context'] or '(current)'}, "
+        f"region {t['region'] or '(environment)'}, spec {source}"
+    )
+
+
+# --------------------------------------------------------------------------- markers
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    spec = config.stash.get(SPEC_KEY, None)
+    for item in items:
+        for mark in item.iter_markers("addon"):
+            if len(mark.args) != 1 or mark.kwargs or not isinstance(mark.args[0], str):
+                raise pytest.UsageError(
+                    f"{item.nodeid}: @pytest.mark.addon takes one add-on name, "
+                    f"e.g. @pytest.mark.addon('metrics-server'); found {mark.args!r}"
+                )
+            name = mark.args[0]
+            if spec is not None and not spec.addon_enabled(name):
+                version = spec.addon_version(name)
+                reason = (
+                    f"add-on {name!r} is not in the spec"
+                    if version is None
+                    else f"add-on {name!r} is '{version}' in the spec (not installed)"
+                )
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def cluster_spec(pytestconfig: pytest.Config) -> ClusterSpec:
+    """The resolved :class:`~clusterready.spec.ClusterSpec` of this run."""
+    return pytestconfig.stash[SPEC_KEY]
+
+
+# --------------------------------------------------------------------------- outcomes
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    excinfo = call.excinfo
+    if report.failed and excinfo is not None and excinfo.errisinstance(CannotEvaluate):
+        report.cannot_evaluate = True  # type: ignore[attr-defined]
+        # Not a bug in the test: one line says what could not be reached, no traceback.
+        report.longrepr = f"CannotEvaluate: {excinfo.value}"
+    return report
+
+
+def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, Any] | None:
+    if getattr(report, "cannot_evaluate", False):
+        return CANNOT_EVALUATE, "C", ("CANNOT EVALUATE", {"yellow": True})
+    return None
+
+
+class _RunTracker:
+    """Counts outcomes on the controller, fixes the exit code, writes the JSON summary."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.failed = 0
+        self.cannot_evaluate = 0
+        self.started = time.monotonic()
+        target = _target(config.stash[SPEC_KEY])
+        self.summary = RunSummary(
+            cluster=target["cluster"], context=target["context"], region=target["region"]
+        )
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        outcome = _outcome(report)
+        if outcome is Outcome.FAILED:
+            self.failed += 1
+        elif outcome is Outcome.CANNOT_EVALUATE:
+            self.cannot_evaluate += 1
+        self.summary.record(report.nodeid, report.when, outcome, report.duration, _message(report))
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        session.exitstatus = run_exit_code(
+            failed=self.failed,
+            cannot_evaluate=self.cannot_evaluate,
+            pytest_code=int(session.exitstatus),
+        )
+        path = self.config.option.clusterready_json_report
+        if path:
+            self.summary.write(
+                path,
+                exit_code=int(session.exitstatus),
+                duration=time.monotonic() - self.started,
+            )
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        reports = terminalreporter.stats.get(CANNOT_EVALUATE, [])
+        if not reports:
+            return
+        terminalreporter.write_sep(
+            "=", "could not evaluate (exit 75 unless a check failed)", yellow=True
+        )
+        for report in reports:
+            terminalreporter.write_line(f"{report.nodeid}: {_message(report)}")
+        if self.failed == 0:
+            terminalreporter.write_line(
+                f"nothing failed, but {len(reports)} check(s) could not be evaluated: "
+                f"exit {int(ExitCode.CANNOT_EVALUATE)}"
+            )
+
+
+def _outcome(report: pytest.TestReport) -> Outcome:
+    if getattr(report, "cannot_evaluate", False):
+        return Outcome.CANNOT_EVALUATE
+    if report.failed:
+        return Outcome.FAILED
+    if report.skipped:
+        return Outcome.SKIPPED
+    return Outcome.PASSED
+
+
+def _message(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if longrepr is None:
+        return ""
+    if isinstance(longrepr, tuple):  # a skip: (path, lineno, "Skipped: reason")
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    if isinstance(longrepr, str):
+        return longrepr
+    crash = getattr(longrepr, "reprcrash", None)
+    if crash is not None:
+        return str(crash.message)
+    return str(longrepr)

@@ -1,0 +1,109 @@
+"""The documentation says what the code does: its examples run, its tables match."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shlex
+import typing
+from pathlib import Path
+
+import pytest
+
+from clusterready.cli import main
+from clusterready.outcomes import ExitCode
+from clusterready.spec import PARAMETERS, ClusterSpec
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+
+def blocks(path: Path, language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", path.read_text(), flags=re.S)
+
+
+def spec_keys(cls: typing.Any = ClusterSpec, prefix: str = "") -> list[str]:
+    keys = []
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        key, tp = prefix + f.name, hints[f.name]
+        keys.append(key)
+        if dataclasses.is_dataclass(tp):
+            keys += spec_keys(tp, key + ".")
+        elif typing.get_origin(tp) is tuple and dataclasses.is_dataclass(typing.get_args(tp)[0]):
+            keys += spec_keys(typing.get_args(tp)[0], key + "[].")
+    return keys
+
+
+@pytest.mark.parametrize("key", spec_keys())
+def test_spec_reference_documents_every_key(key: str) -> None:
+    assert f"| `{key}` |" in (DOCS / "spec.md").read_text()
+
+
+@pytest.mark.parametrize(("name", "key"), PARAMETERS.items())
+def test_spec_reference_documents_every_parameter(name: str, key: str) -> None:
+    assert f"| `{name}` | `{key}` |" in (DOCS / "spec.md").read_text()
+
+
+@pytest.mark.parametrize("block", blocks(DOCS / "spec.md", "yaml"))
+def test_yaml_examples_in_the_spec_reference_are_valid(tmp_path: Path, block: str) -> None:
+    (tmp_path / "s.yaml").write_text(block)
+    ClusterSpec.load(tmp_path / "s.yaml", environ={})
+
+
+@pytest.mark.parametrize(
+    "example",
+    sorted(
+        p
+        for p in (ROOT / "examples").rglob("*")
+        if (p.suffix in (".yaml", ".json") and "spec" in p.name) or p.parent.name == "argo"
+    ),
+    ids=lambda p: p.name,
+)
+def test_example_specs_are_valid(example: Path) -> None:
+    ClusterSpec.load(example, environ={})
+
+
+def console_commands(path: Path) -> list[tuple[str, list[str]]]:
+    """(`$ command`, the lines printed after it) for every console block."""
+    found = []
+    for block in blocks(path, "console"):
+        text = block.replace("\\\n", " ")
+        for chunk in re.split(r"^\$ ", text, flags=re.M)[1:]:
+            command, *output = chunk.splitlines()
+            found.append((command.split("  #")[0].strip(), output))
+    return found
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        c
+        for c, _ in console_commands(DOCS / "spec.md") + console_commands(ROOT / "README.md")
+        if c.startswith("clusterready spec")
+    ],
+)
+def test_documented_spec_commands_run(
+    command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(ROOT)
+    assert main(shlex.split(command)[1:]) == 0
+    assert capsys.readouterr().out.startswith("cluster:")
+
+
+def test_documented_error_messages_are_the_real_ones(pytester: pytest.Pytester) -> None:
+    checked = 0
+    for command, output in console_commands(DOCS / "spec.md"):
+        args = shlex.split(command)
+        if args[0] != "pytest" or "--spec" in args:
+            continue
+        result = pytester.runpytest_subprocess(*args[1:])
+        assert result.ret == 4
+        assert [line for line in result.stderr.lines if line] == output[:1]
+        checked += 1
+    assert checked >= 1
+
+
+def test_exit_code_table_matches_the_enum() -> None:
+    rows = re.findall(r"^\| (\d+) \| `(\w+)` \|", (DOCS / "exit-codes.md").read_text(), re.M)
+    assert {int(code): name for code, name in rows} == {c.value: c.name for c in ExitCode}

@@ -1,0 +1,49 @@
+"""`pytest --help`, `--markers` and selections that need neither AWS nor a cluster
+import neither boto3 nor kubernetes (each costs 150-350 ms at start-up)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROBE = """
+import json, sys
+import pytest
+code = pytest.main({args!r})
+heavy = sorted(m for m in ("boto3", "botocore", "kubernetes", "moto") if m in sys.modules)
+print("PROBE" + json.dumps({{"code": int(code), "heavy": heavy}}))
+"""
+
+
+def imported(tmp_path: Path, *args: str) -> tuple[int, list[str]]:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=["-p", "no:cacheprovider", *args])],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    ).stdout
+    line = next(line for line in out.splitlines() if line.startswith("PROBE"))
+    data = json.loads(line.removeprefix("PROBE"))
+    return data["code"], data["heavy"]
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--markers"], ["--version"]])
+def test_help_and_markers_import_nothing_heavy(tmp_path: Path, args: list[str]) -> None:
+    code, heavy = imported(tmp_path, *args)
+    assert code == 0
+    assert heavy == []
+
+
+def test_a_selection_that_needs_no_cluster_nor_aws_imports_neither(tmp_path: Path) -> None:
+    (tmp_path / "test_spec_only.py").write_text(
+        "def test_name(cluster_spec): assert cluster_spec.cluster.name == 'x'\n"
+    )
+    code, heavy = imported(tmp_path, "-q", "--param", "CLUSTER_NAME=x")
+    assert code == 0
+    assert heavy == []
