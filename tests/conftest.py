@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from clusterready.testing import FakeCluster
+
 pytest_plugins = ["pytester"]
+
+#: When set, every request a fake_cluster saw is appended to this file (JSON lines).
+REQUEST_LOG = "CLUSTERREADY_TEST_REQUEST_LOG"
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,3 +30,54 @@ def repo_root() -> Path:
 def _no_spec_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """A developer's CLUSTERREADY_SPEC must not leak into the tests."""
     monkeypatch.delenv("CLUSTERREADY_SPEC", raising=False)
+
+
+@pytest.fixture(scope="session")
+def cluster_state() -> list[dict[str, Any]]:
+    """The varied cluster state of tests/data/cluster-state.yaml."""
+    import yaml
+
+    text = (ROOT / "tests" / "data" / "cluster-state.yaml").read_text()
+    return [doc for doc in yaml.safe_load_all(text) if doc]
+
+
+@pytest.fixture
+def fake_cluster(fake_cluster: FakeCluster) -> Iterator[FakeCluster]:
+    """The plugin's fake_cluster, whose requests are also logged (tests/test_read_only.py)."""
+    yield fake_cluster
+    log = os.environ.get(REQUEST_LOG)
+    if log:
+        with open(log, "a", encoding="utf-8") as out:
+            for r in fake_cluster.requests:
+                out.write(json.dumps({"method": r.method, "path": r.path}) + "\n")
+
+
+@pytest.fixture
+def state_cluster(fake_cluster: FakeCluster, cluster_state: list[dict[str, Any]]) -> FakeCluster:
+    """fake_cluster holding the varied cluster state."""
+    for obj in cluster_state:
+        fake_cluster.apply(obj)
+    return fake_cluster
+
+
+@pytest.fixture
+def kubectl(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run real kubectl with a private cache dir: kubectl(fake, "get", "pods", ...)."""
+
+    def run(fake: FakeCluster, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                "kubectl",
+                "--kubeconfig",
+                fake.kubeconfig,
+                "--cache-dir",
+                str(tmp_path / "kc"),
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    return run

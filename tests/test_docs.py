@@ -7,6 +7,7 @@ import re
 import shlex
 import typing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -107,3 +108,29 @@ def test_documented_error_messages_are_the_real_ones(pytester: pytest.Pytester) 
 def test_exit_code_table_matches_the_enum() -> None:
     rows = re.findall(r"^\| (\d+) \| `(\w+)` \|", (DOCS / "exit-codes.md").read_text(), re.M)
     assert {int(code): name for code, name in rows} == {c.value: c.name for c in ExitCode}
+
+
+def test_kubernetes_doc_examples_run(fake_cluster: Any) -> None:
+    """The python blocks of docs/kubernetes.md, run in order in one namespace."""
+    fake_cluster.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": "metrics-server-1",
+                "namespace": "kube-system",
+                "labels": {"k8s-app": "metrics-server"},
+            },
+            "status": {"phase": "Running"},
+        }
+    )
+    fake_cluster.apply(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "metrics-server", "namespace": "kube-system"},
+        }
+    )
+    namespace: dict[str, Any] = {"fake": fake_cluster}
+    for block in blocks(DOCS / "kubernetes.md", "python"):
+        exec(compile(block, "docs/kubernetes.md", "exec"), namespace)

@@ -47,3 +47,14 @@ def test_a_selection_that_needs_no_cluster_nor_aws_imports_neither(tmp_path: Pat
     code, heavy = imported(tmp_path, "-q", "--param", "CLUSTER_NAME=x")
     assert code == 0
     assert heavy == []
+
+
+def test_a_kube_selection_does_not_import_boto3(tmp_path: Path) -> None:
+    (tmp_path / "test_kube_only.py").write_text(
+        "from clusterready.kube import Cluster\n"
+        "def test_pods(fake_cluster):\n"
+        "    assert Cluster.from_kubeconfig(fake_cluster.kubeconfig).list('pods') == []\n"
+    )
+    code, heavy = imported(tmp_path, "-q")
+    assert code == 0
+    assert heavy == ["kubernetes"]

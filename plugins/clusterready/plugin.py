@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Generator
-from typing import Any
+from collections.abc import Generator, Iterator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -18,6 +18,10 @@ from clusterready.errors import CannotEvaluate, SpecError
 from clusterready.outcomes import ExitCode, Outcome, run_exit_code
 from clusterready.report import RunSummary
 from clusterready.spec import ENV_SPEC, ClusterSpec, apply_override
+
+if TYPE_CHECKING:
+    from clusterready.kube import Cluster
+    from clusterready.testing import FakeCluster
 
 SPEC_KEY = pytest.StashKey[ClusterSpec]()
 SPEC_SOURCE_KEY = pytest.StashKey[str]()
@@ -184,6 +188,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def cluster_spec(pytestconfig: pytest.Config) -> ClusterSpec:
     """The resolved :class:`~clusterready.spec.ClusterSpec` of this run."""
     return pytestconfig.stash[SPEC_KEY]
+
+
+@pytest.fixture(scope="session")
+def kube(cluster_spec: ClusterSpec) -> Cluster:
+    """The :class:`~clusterready.kube.Cluster` of the spec (``kube.*``, ``--kubeconfig``,
+    ``--context``, ``--namespace``): one connection pool and discovery per session."""
+    from clusterready.kube import Cluster
+
+    extra = {"namespace": cluster_spec.kube.namespace} if cluster_spec.kube.namespace else {}
+    return Cluster.from_kubeconfig(
+        cluster_spec.kube.kubeconfig or None, cluster_spec.kube.context or None, **extra
+    )
+
+
+@pytest.fixture
+def fake_cluster() -> Iterator[FakeCluster]:
+    """A started :class:`~clusterready.testing.FakeCluster` (empty; ``.apply()`` objects)."""
+    from clusterready.testing import FakeCluster
+
+    with FakeCluster() as fake:
+        yield fake
 
 
 # --------------------------------------------------------------------------- outcomes

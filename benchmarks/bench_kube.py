@@ -1,0 +1,210 @@
+"""Kubernetes reads, side by side in one run against one FakeCluster (its own process):
+
+(a) one `kubectl get pods -o custom-columns=NAME:.metadata.name,PROP:.status.phase`
+    process per check, as bats-detik does;
+(b) clusterready.kube.Cluster list + projection in process, reused;
+(c) the floor: a raw http.client GET + json.loads.
+
+At 6 pods and at 5,000 pods; medians, ratios, and peak RSS growth of (b) at 5,000 pods.
+Run: `make bench` (or `python benchmarks/bench_kube.py`).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+SMALL, BIG = 6, 5000
+COLUMNS = "custom-columns=NAME:.metadata.name,PROP:.status.phase"
+
+
+def make_pod(i: int, namespace: str) -> dict[str, Any]:
+    """A realistic pod (about 700 bytes of JSON)."""
+    name = f"app-{i:05d}-7d9f8b6c5-x2k4p"
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": {"app": f"app-{i % 50}", "pod-template-hash": "7d9f8b6c5"},
+            "ownerReferences": [
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "ReplicaSet",
+                    "name": f"app-{i % 50}-7d9f8b6c5",
+                    "uid": "9a1e3c0e-5a8a-4c5e-9d7e-1f2b3c4d5e6f",
+                }
+            ],
+        },
+        "spec": {
+            "nodeName": f"ip-10-0-{i % 3}-{i % 250}.eu-west-1.compute.internal",
+            "containers": [
+                {
+                    "name": "app",
+                    "image": "registry.example.com/app:1.2.3",
+                    "ports": [{"containerPort": 8080, "protocol": "TCP"}],
+                    "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
+                }
+            ],
+        },
+        "status": {
+            "phase": "Running" if i % 7 else "Pending",
+            "podIP": f"10.0.{i % 250}.{i % 200}",
+            "conditions": [{"type": "Ready", "status": "True"}],
+            "containerStatuses": [{"name": "app", "ready": True, "restartCount": 0}],
+        },
+    }
+
+
+@contextmanager
+def fake_cluster_process() -> Iterator[dict[str, str]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        objects = Path(tmp) / "objects.json"
+        pods = [make_pod(i, "demo") for i in range(SMALL)] + [
+            make_pod(i, "big") for i in range(BIG)
+        ]
+        objects.write_text(json.dumps({"kind": "List", "items": pods}))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "clusterready.testing", str(objects)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert proc.stdout is not None
+            yield json.loads(proc.stdout.readline())
+        finally:
+            assert proc.stdin is not None
+            proc.stdin.close()
+            proc.wait(timeout=30)
+
+
+def median_ms(fn: Callable[[], object], runs: int, warmup: int = 1) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def kubectl_check(kubeconfig: str, cache: str, namespace: str) -> Callable[[], object]:
+    argv = [
+        "kubectl",
+        "--kubeconfig",
+        kubeconfig,
+        "--cache-dir",
+        cache,
+        "get",
+        "pods",
+        "-n",
+        namespace,
+        "-o",
+        COLUMNS,
+    ]
+
+    def run() -> list[str]:
+        out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+        return out.splitlines()[1:]
+
+    return run
+
+
+def cluster_check(cluster: Any, namespace: str) -> Callable[[], object]:
+    from clusterready.kube import project
+
+    def run() -> list[tuple[str, str]]:
+        return [
+            (project(o, ".metadata.name"), project(o, ".status.phase"))
+            for o in cluster.list("pods", namespace=namespace)
+        ]
+
+    return run
+
+
+def floor_check(url: str, namespace: str) -> Callable[[], object]:
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+
+    def run() -> Any:
+        conn.request(
+            "GET", f"/api/v1/namespaces/{namespace}/pods", headers={"Accept": "application/json"}
+        )
+        return json.loads(conn.getresponse().read())
+
+    return run
+
+
+# Peak RSS growth: reset the high-water mark (Linux clear_refs "5") after start-up,
+# then read VmHWM after listing and projecting every pod.
+RSS_PROBE = """
+import re, sys
+from pathlib import Path
+from clusterready.kube import Cluster, project
+def kib(field):
+    return int(re.search(field + r":\\s+(\\d+)", Path("/proc/self/status").read_text())[1])
+cluster = Cluster.from_kubeconfig(sys.argv[1])
+cluster.list("pods", namespace="demo")
+Path("/proc/self/clear_refs").write_text("5")
+before = kib("VmRSS")
+rows = [(project(o, ".metadata.name"), project(o, ".status.phase"))
+        for o in cluster.list("pods", namespace="big")]
+print(len(rows), before, kib("VmHWM"))
+"""
+
+
+def main() -> str:
+    from clusterready.kube import Cluster
+
+    results: dict[str, float] = {}
+    with fake_cluster_process() as fake, tempfile.TemporaryDirectory() as cache:
+        cluster = Cluster.from_kubeconfig(fake["kubeconfig"])
+        for label, ns, runs in (("6 pods", "demo", 25), ("5000 pods", "big", 5)):
+            a = kubectl_check(fake["kubeconfig"], cache, ns)
+            b = cluster_check(cluster, ns)
+            c = floor_check(fake["url"], ns)
+            assert len(a()) == len(b()) == len(c()["items"])  # type: ignore[arg-type]
+            results[f"a {label}"] = median_ms(a, runs)
+            results[f"b {label}"] = median_ms(b, runs * 3)
+            results[f"c {label}"] = median_ms(c, runs * 3)
+        probe = subprocess.run(
+            [sys.executable, "-c", RSS_PROBE, fake["kubeconfig"]],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        rss_growth_mib = (int(probe[2]) - int(probe[1])) / 1024
+    print(
+        f"{'':12}{'(a) kubectl/check':>20}{'(b) Cluster':>14}{'(c) floor':>12}{'a/b':>9}{'b/c':>8}"
+    )
+    for label in ("6 pods", "5000 pods"):
+        a, b, c = (results[f"{k} {label}"] for k in "abc")
+        print(f"{label:12}{a:>17.2f} ms{b:>11.2f} ms{c:>9.2f} ms{a / b:>8.1f}x{b / c:>7.2f}x")
+    print(f"peak RSS growth of (b) listing and projecting {BIG} pods: {rss_growth_mib:.1f} MiB")
+    speedup = results["a 6 pods"] / results["b 6 pods"]
+    overhead = results["b 5000 pods"] / results["c 5000 pods"]
+    line = (
+        f"kube: speedup vs kubectl-per-check {speedup:.0f}x at 6 pods; "
+        f"overhead vs floor {overhead:.2f}x at 5000 pods"
+    )
+    print(line)
+    return line
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()

@@ -1,0 +1,723 @@
+"""FakeCluster: a real Kubernetes API server on loopback, for tests.
+
+It serves what ``kubectl get`` (every machine-readable output), the official
+Python client and :class:`clusterready.kube.Cluster` read: ``/version``,
+discovery, lists and gets with label and field selectors and ``limit`` /
+``continue`` pagination, and ``Status`` bodies for errors. Clients can only
+read (any other method is answered 405); tests change its state from Python.
+
+>>> pod = {"apiVersion": "v1", "kind": "Pod",
+...        "metadata": {"name": "web-1", "namespace": "demo"}, "status": {"phase": "Running"}}
+>>> with FakeCluster(objects=[pod]) as fake:
+...     import json, urllib.request
+...     body = urllib.request.urlopen(fake.url + "/api/v1/namespaces/demo/pods").read()
+...     [p["metadata"]["name"] for p in json.loads(body)["items"]]
+['web-1']
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import re
+import socket
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+Obj = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ResourceKind:
+    """One resource type the fake serves (an APIResource of discovery)."""
+
+    group: str
+    version: str
+    plural: str
+    kind: str
+    namespaced: bool = True
+    short_names: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def singular(self) -> str:
+        return self.kind.lower()
+
+
+def _core(
+    plural: str, kind: str, *short: str, namespaced: bool = True, all_: bool = False
+) -> ResourceKind:
+    return ResourceKind("", "v1", plural, kind, namespaced, short, ("all",) if all_ else ())
+
+
+BUILTIN_KINDS: tuple[ResourceKind, ...] = (
+    _core("pods", "Pod", "po", all_=True),
+    _core("services", "Service", "svc", all_=True),
+    _core("namespaces", "Namespace", "ns", namespaced=False),
+    _core("nodes", "Node", "no", namespaced=False),
+    _core("configmaps", "ConfigMap", "cm"),
+    _core("secrets", "Secret"),
+    _core("serviceaccounts", "ServiceAccount", "sa"),
+    _core("endpoints", "Endpoints", "ep"),
+    _core("events", "Event", "ev"),
+    _core("persistentvolumeclaims", "PersistentVolumeClaim", "pvc"),
+    _core("persistentvolumes", "PersistentVolume", "pv", namespaced=False),
+    ResourceKind("apps", "v1", "deployments", "Deployment", True, ("deploy",), ("all",)),
+    ResourceKind("apps", "v1", "daemonsets", "DaemonSet", True, ("ds",), ("all",)),
+    ResourceKind("apps", "v1", "replicasets", "ReplicaSet", True, ("rs",), ("all",)),
+    ResourceKind("apps", "v1", "statefulsets", "StatefulSet", True, ("sts",), ("all",)),
+    ResourceKind("batch", "v1", "jobs", "Job", True, (), ("all",)),
+    ResourceKind("batch", "v1", "cronjobs", "CronJob", True, ("cj",), ("all",)),
+)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request the fake received."""
+
+    method: str
+    path: str
+    query: Mapping[str, str]
+    headers: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass
+class _Fault:
+    pattern: re.Pattern[str]
+    times: int
+    status: int
+    retry_after: float | None
+    delay: float
+    drop: bool
+
+
+class FakeCluster:
+    """A Kubernetes API server on 127.0.0.1 (a random port), for tests.
+
+    :param objects: objects to serve (dicts as ``kubectl get -o json`` shows them).
+    :param version: the minor Kubernetes version it reports ("1.32").
+    :param kinds: extra resource types (CRDs) beyond the built-in ones and those
+        inferred from ``objects``.
+    """
+
+    def __init__(
+        self,
+        objects: Iterable[Obj] = (),
+        version: str = "1.32",
+        kinds: Iterable[ResourceKind] = (),
+    ) -> None:
+        major, _, minor = version.partition(".")
+        self.version = {
+            "major": major,
+            "minor": minor,
+            "gitVersion": f"v{version}.0",
+            "platform": "linux/amd64",
+        }
+        self._lock = threading.RLock()
+        self._kinds: dict[tuple[str, str], ResourceKind] = {}
+        self._store: dict[tuple[str, str], dict[tuple[str, str], Obj]] = {}
+        self._rv = 1000
+        self._requests: list[Request] = []
+        self._snapshots: dict[tuple[str, ...], tuple[int, list[Obj]]] = {}
+        self._faults: list[_Fault] = []
+        self._timers: list[threading.Timer] = []
+        self._closing = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        for kind in (*BUILTIN_KINDS, *kinds):
+            self._kinds[(kind.group, kind.plural)] = kind
+        for namespace in ("default", "kube-system"):
+            self._ensure_namespace(namespace)
+        for obj in objects:
+            self.apply(obj)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> FakeCluster:
+        """Start serving (idempotent); returns self."""
+        if self._server is None:
+            self._server = _Server(("127.0.0.1", 0), _handler_for(self))
+            # A short poll interval: stop() (each test's teardown) waits for one.
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="fakecluster",
+                daemon=True,
+            )
+            self._thread.start()
+            self._tmp = tempfile.TemporaryDirectory(prefix="fakecluster-")
+            self._write_kubeconfig()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, cancel scheduled changes and pending delays."""
+        self._closing.set()
+        for timer in self._timers:
+            timer.cancel()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> FakeCluster:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``."""
+        if self._server is None:
+            raise RuntimeError("FakeCluster is not started: use it as a context manager")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def kubeconfig(self) -> str:
+        """Path of a kubeconfig file (context ``fake``, namespace ``default``)."""
+        if self._tmp is None:
+            raise RuntimeError("FakeCluster is not started: use it as a context manager")
+        return str(Path(self._tmp.name) / "kubeconfig")
+
+    def _write_kubeconfig(self) -> None:
+        config = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": "fake", "cluster": {"server": self.url}}],
+            "users": [{"name": "fake", "user": {}}],
+            "contexts": [
+                {
+                    "name": "fake",
+                    "context": {"cluster": "fake", "user": "fake", "namespace": "default"},
+                }
+            ],
+            "current-context": "fake",
+        }
+        Path(self.kubeconfig).write_text(json.dumps(config, indent=1), encoding="utf-8")
+
+    # ------------------------------------------------------------------ state
+
+    def apply(self, obj: Obj) -> Obj:
+        """Create or replace an object (a deep copy is stored); returns the stored object."""
+        kind = self._kind_of(obj)
+        stored = copy.deepcopy(obj)
+        meta = stored.setdefault("metadata", {})
+        if not meta.get("name"):
+            raise ValueError(f"object without metadata.name: {obj!r}")
+        with self._lock:
+            if kind.namespaced:
+                meta.setdefault("namespace", "default")
+                self._ensure_namespace(meta["namespace"])
+            else:
+                meta.pop("namespace", None)
+            self._rv += 1
+            meta["resourceVersion"] = str(self._rv)
+            meta.setdefault("uid", f"00000000-0000-4000-8000-{self._rv:012d}")
+            meta.setdefault("creationTimestamp", _now())
+            stored.setdefault("apiVersion", kind.api_version)
+            stored.setdefault("kind", kind.kind)
+            key = (meta.get("namespace", ""), meta["name"])
+            self._store.setdefault((kind.group, kind.plural), {})[key] = stored
+        return stored
+
+    def delete(self, kind: str, name: str, namespace: str = "default") -> None:
+        """Delete an object by Kind (or plural), name and namespace; KeyError if absent."""
+        resource = self._resolve(kind)
+        ns = namespace if resource.namespaced else ""
+        with self._lock:
+            del self._store.setdefault((resource.group, resource.plural), {})[(ns, name)]
+            self._rv += 1
+
+    def objects(self, kind: str) -> list[Obj]:
+        """Deep copies of the stored objects of a Kind (or plural)."""
+        resource = self._resolve(kind)
+        with self._lock:
+            return copy.deepcopy(
+                list(self._store.get((resource.group, resource.plural), {}).values())
+            )
+
+    def schedule(self, seconds: float, change: Callable[[FakeCluster], object] | Obj) -> None:
+        """After ``seconds``, apply ``change`` (an object) or call it with this fake."""
+
+        def run() -> None:
+            if self._closing.is_set():
+                return
+            if callable(change):
+                change(self)
+            else:
+                self.apply(change)
+
+        timer = threading.Timer(seconds, run)
+        timer.daemon = True
+        self._timers.append(timer)
+        timer.start()
+
+    def fail(
+        self,
+        path: str = ".*",
+        *,
+        times: int = 1,
+        status: int = 503,
+        retry_after: float | None = None,
+        delay: float = 0.0,
+        drop: bool = False,
+    ) -> None:
+        """Make the next ``times`` requests whose path matches ``path`` (a regex) misbehave.
+
+        ``status`` answers with that code (and a ``Retry-After`` header when
+        given); ``delay`` waits first (a hung server when longer than the
+        client's read timeout; status 200 then answers normally); ``drop``
+        closes the connection without an answer.
+        """
+        with self._lock:
+            self._faults.append(_Fault(re.compile(path), times, status, retry_after, delay, drop))
+
+    @property
+    def requests(self) -> list[Request]:
+        """Every request received so far, in order."""
+        with self._lock:
+            return list(self._requests)
+
+    # ------------------------------------------------------------------ resource types
+
+    def _kind_of(self, obj: Obj) -> ResourceKind:
+        api_version = str(obj.get("apiVersion", "v1"))
+        kind = str(obj.get("kind", ""))
+        group, _, version = api_version.rpartition("/")
+        with self._lock:
+            for resource in self._kinds.values():
+                if resource.group == group and resource.kind == kind:
+                    return resource
+            if not kind:
+                raise ValueError(f"object without kind: {obj!r}")
+            # A CRD object: infer its type; namespaced when the object has a namespace.
+            resource = ResourceKind(
+                group,
+                version,
+                _plural(kind),
+                kind,
+                namespaced=bool(obj.get("metadata", {}).get("namespace")),
+            )
+            self._kinds[(group, resource.plural)] = resource
+            return resource
+
+    def _resolve(self, name: str) -> ResourceKind:
+        lowered = name.lower()
+        with self._lock:
+            for resource in self._kinds.values():
+                if lowered in (resource.plural, resource.kind.lower(), *resource.short_names):
+                    return resource
+        raise KeyError(f"FakeCluster serves no resource type {name!r}")
+
+    def _ensure_namespace(self, name: str) -> None:
+        namespaces = self._store.setdefault(("", "namespaces"), {})
+        if ("", name) not in namespaces:
+            self._rv += 1
+            namespaces[("", name)] = {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {
+                    "name": name,
+                    "resourceVersion": str(self._rv),
+                    "uid": f"00000000-0000-4000-8000-{self._rv:012d}",
+                    "creationTimestamp": _now(),
+                },
+                "status": {"phase": "Active"},
+            }
+
+    # ------------------------------------------------------------------ serving
+
+    def _record(self, request: Request) -> _Fault | None:
+        with self._lock:
+            self._requests.append(request)
+            for fault in self._faults:
+                if fault.times > 0 and fault.pattern.search(request.path):
+                    fault.times -= 1
+                    return fault
+        return None
+
+    def _answer(self, method: str, path: str, query: Mapping[str, str]) -> tuple[int, Obj]:
+        if method != "GET":
+            return _status(
+                405,
+                "MethodNotAllowed",
+                f"FakeCluster is read-only for clients: {method} is not allowed",
+            )
+        parts = [p for p in path.split("/") if p]
+        if parts == ["version"]:
+            return 200, dict(self.version)
+        if parts == ["api"]:
+            return 200, {
+                "kind": "APIVersions",
+                "versions": ["v1"],
+                "serverAddressByClientCIDRs": [
+                    {"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}
+                ],
+            }
+        if parts == ["apis"]:
+            return 200, self._group_list()
+        if parts[:2] == ["api", "v1"]:
+            return self._serve_group("", "v1", parts[2:], query)
+        if parts[:1] == ["apis"] and len(parts) >= 3:
+            return self._serve_group(parts[1], parts[2], parts[3:], query)
+        return _status(404, "NotFound", "the server could not find the requested resource")
+
+    def _group_list(self) -> Obj:
+        groups: dict[str, list[str]] = {}
+        with self._lock:
+            for resource in self._kinds.values():
+                if resource.group and resource.version not in groups.setdefault(resource.group, []):
+                    groups[resource.group].append(resource.version)
+        return {
+            "kind": "APIGroupList",
+            "apiVersion": "v1",
+            "groups": [
+                {
+                    "name": group,
+                    "versions": [{"groupVersion": f"{group}/{v}", "version": v} for v in versions],
+                    "preferredVersion": {
+                        "groupVersion": f"{group}/{versions[0]}",
+                        "version": versions[0],
+                    },
+                }
+                for group, versions in sorted(groups.items())
+            ],
+        }
+
+    def _serve_group(
+        self, group: str, version: str, rest: list[str], query: Mapping[str, str]
+    ) -> tuple[int, Obj]:
+        with self._lock:
+            kinds = [k for k in self._kinds.values() if k.group == group and k.version == version]
+        if not kinds:
+            return _status(404, "NotFound", "the server could not find the requested resource")
+        if not rest:
+            return 200, _resource_list(group, version, kinds)
+        namespace = ""
+        if rest[0] == "namespaces" and len(rest) >= 3:
+            namespace, rest = rest[1], rest[2:]
+        by_plural = {k.plural: k for k in kinds}
+        resource = by_plural.get(rest[0])
+        if resource is None or len(rest) > 2:
+            return _status(404, "NotFound", "the server could not find the requested resource")
+        if namespace and not resource.namespaced:
+            return _status(404, "NotFound", "the server could not find the requested resource")
+        if len(rest) == 2:
+            return self._get(resource, namespace, rest[1])
+        return self._list(resource, namespace, query)
+
+    def _get(self, resource: ResourceKind, namespace: str, name: str) -> tuple[int, Obj]:
+        with self._lock:
+            obj = self._store.get((resource.group, resource.plural), {}).get((namespace, name))
+            if obj is None:
+                return _status(
+                    404,
+                    "NotFound",
+                    f'{resource.plural} "{name}" not found',
+                    details={"name": name, "kind": resource.plural},
+                )
+            return 200, copy.deepcopy(obj)
+
+    def _list(
+        self, resource: ResourceKind, namespace: str, query: Mapping[str, str]
+    ) -> tuple[int, Obj]:
+        try:
+            labels = _parse_label_selector(query.get("labelSelector", ""))
+            fields = _parse_field_selector(query.get("fieldSelector", ""))
+            limit = int(query.get("limit") or 0)
+            offset = _decode_continue(query.get("continue", ""))
+        except ValueError as err:
+            return _status(400, "BadRequest", str(err))
+        with self._lock:
+            # Like the API server, pages of one list come from one snapshot
+            # (per resourceVersion), not from a re-sort of the store per page.
+            key = (
+                resource.group,
+                resource.plural,
+                namespace,
+                query.get("labelSelector", ""),
+                query.get("fieldSelector", ""),
+            )
+            cached = self._snapshots.get(key)
+            if cached is None or cached[0] != self._rv:
+                items = [
+                    _as_item(obj)
+                    for (ns, _), obj in sorted(
+                        self._store.get((resource.group, resource.plural), {}).items()
+                    )
+                    if (not namespace or ns == namespace)
+                    and _matches_labels(obj, labels)
+                    and _matches_fields(obj, fields)
+                ]
+                if len(self._snapshots) > 32:
+                    self._snapshots.clear()
+                cached = self._snapshots[key] = (self._rv, items)
+            items = cached[1]
+            rv = str(self._rv)
+            page = items[offset : offset + limit] if limit else items[offset:]
+            metadata: Obj = {"resourceVersion": rv}
+            if limit and offset + limit < len(items):
+                metadata["continue"] = _encode_continue(offset + limit)
+                metadata["remainingItemCount"] = len(items) - offset - limit
+            # Stored objects are never mutated (apply stores a fresh copy), so the
+            # answer may be serialised after the lock is released.
+            return 200, {
+                "kind": f"{resource.kind}List",
+                "apiVersion": resource.api_version,
+                "metadata": metadata,
+                "items": page,
+            }
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+
+
+def _handler_for(fake: FakeCluster) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "FakeCluster"
+
+        def setup(self) -> None:
+            super().setup()
+            # Without it Nagle + delayed ACK stall every keep-alive answer by ~40 ms.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet: tests read FakeCluster.requests instead."""
+
+        def _handle(self) -> None:
+            split = urlsplit(self.path)
+            query = dict(parse_qsl(split.query, keep_blank_values=True))
+            request = Request(
+                self.command, split.path, query, {k.lower(): v for k, v in self.headers.items()}
+            )
+            fault = fake._record(request)
+            if fault is not None:
+                if fault.delay and fake._closing.wait(fault.delay):
+                    return
+                if fault.drop:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if fault.status != 200:
+                    code, body = _status(
+                        fault.status,
+                        _REASONS.get(fault.status, "Error"),
+                        f"injected fault: {fault.status}",
+                    )
+                    extra = {}
+                    if fault.retry_after is not None:
+                        extra["Retry-After"] = f"{fault.retry_after:g}"
+                    self._send(code, body, extra)
+                    return
+            code, body = fake._answer(self.command, split.path, query)
+            self._send(code, body, {})
+
+        def _send(self, code: int, body: Obj, extra: Mapping[str, str]) -> None:
+            payload = json.dumps(body, separators=(",", ":")).encode()
+            head = [
+                f"HTTP/1.1 {code} {_REASONS.get(code, 'OK')}",
+                "Content-Type: application/json",
+                f"Content-Length: {len(payload)}",
+                *(f"{k}: {v}" for k, v in extra.items()),
+            ]
+            # Headers and body in one write: one segment for small answers.
+            self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)
+            self.wfile.flush()
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+    return Handler
+
+
+_REASONS = {
+    200: "OK",
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    410: "Gone",
+    429: "TooManyRequests",
+    500: "InternalError",
+    502: "BadGateway",
+    503: "ServiceUnavailable",
+    504: "GatewayTimeout",
+}
+
+
+def _status(code: int, reason: str, message: str, details: Obj | None = None) -> tuple[int, Obj]:
+    body: Obj = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "code": code,
+    }
+    if details:
+        body["details"] = details
+    return code, body
+
+
+def _resource_list(group: str, version: str, kinds: list[ResourceKind]) -> Obj:
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": f"{group}/{version}" if group else version,
+        "resources": [
+            {
+                "name": k.plural,
+                "singularName": k.singular,
+                "namespaced": k.namespaced,
+                "kind": k.kind,
+                "verbs": ["get", "list"],
+                **({"shortNames": list(k.short_names)} if k.short_names else {}),
+                **({"categories": list(k.categories)} if k.categories else {}),
+            }
+            for k in sorted(kinds, key=lambda k: k.plural)
+        ],
+    }
+
+
+def _as_item(obj: Obj) -> Obj:
+    """Items of a list carry no kind/apiVersion on a real API server."""
+    return {k: v for k, v in obj.items() if k not in ("kind", "apiVersion")}
+
+
+def _plural(kind: str) -> str:
+    lowered = kind.lower()
+    if lowered.endswith(("s", "x", "ch", "sh")):
+        return lowered + "es"
+    if lowered.endswith("y") and lowered[-2:-1] not in "aeiou":
+        return lowered[:-1] + "ies"
+    return lowered + "s"
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _encode_continue(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
+
+
+def _decode_continue(token: str) -> int:
+    if not token:
+        return 0
+    try:
+        return int(json.loads(base64.urlsafe_b64decode(token.encode()))["offset"])
+    except (ValueError, KeyError, TypeError) as err:
+        raise ValueError(f"invalid continue token {token!r}") from err
+
+
+# --------------------------------------------------------------------------- selectors
+
+_SET_RE = re.compile(
+    r"^\s*(!?)([\w./-]+)\s*(?:(in|notin)\s*\(([^)]*)\)|(==|=|!=)\s*([\w./-]*))?\s*$"
+)
+
+
+def _split_selector(text: str) -> Iterator[str]:
+    depth, current = 0, ""
+    for char in text:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        if char == "," and depth == 0:
+            yield current
+            current = ""
+        else:
+            current += char
+    if current.strip():
+        yield current
+
+
+def _parse_label_selector(text: str) -> list[tuple[str, str, frozenset[str]]]:
+    """``a=b,c!=d,e in (x,y),f notin (z),g,!h`` -> [(key, op, values)]."""
+    terms = []
+    for part in _split_selector(text):
+        match = _SET_RE.match(part)
+        if not match:
+            raise ValueError(f"unable to parse requirement: {part.strip()!r}")
+        negate, key, set_op, set_values, op, value = match.groups()
+        if negate and (set_op or op):
+            raise ValueError(f"unable to parse requirement: {part.strip()!r}")
+        if set_op:
+            terms.append((key, set_op, frozenset(v.strip() for v in set_values.split(","))))
+        elif op:
+            terms.append((key, "!=" if op == "!=" else "=", frozenset([value])))
+        else:
+            terms.append((key, "!exists" if negate else "exists", frozenset()))
+    return terms
+
+
+def _matches_labels(obj: Obj, terms: list[tuple[str, str, frozenset[str]]]) -> bool:
+    labels = obj.get("metadata", {}).get("labels") or {}
+    for key, op, values in terms:
+        present = key in labels
+        value = labels.get(key)
+        ok = {
+            "=": present and value in values,
+            "in": present and value in values,
+            "!=": not present or value not in values,
+            "notin": not present or value not in values,
+            "exists": present,
+            "!exists": not present,
+        }[op]
+        if not ok:
+            return False
+    return True
+
+
+def _parse_field_selector(text: str) -> list[tuple[str, bool, str]]:
+    """``metadata.name=x,status.phase!=Running`` -> [(path, equal, value)]."""
+    terms = []
+    for part in (p for p in text.split(",") if p.strip()):
+        match = re.fullmatch(r"\s*([\w.]+)\s*(==|=|!=)\s*(.*?)\s*", part)
+        if not match:
+            raise ValueError(f"invalid field selector: {part.strip()!r}")
+        terms.append((match.group(1), match.group(2) != "!=", match.group(3)))
+    return terms
+
+
+def _matches_fields(obj: Obj, terms: list[tuple[str, bool, str]]) -> bool:
+    for path, equal, value in terms:
+        current: Any = obj
+        for key in path.split("."):
+            current = current.get(key) if isinstance(current, dict) else None
+        actual = "" if current is None else str(current)
+        if (actual == value) != equal:
+            return False
+    return True
