@@ -69,16 +69,16 @@ def make_pod(i: int, namespace: str) -> dict[str, Any]:
 
 
 @contextmanager
-def fake_cluster_process() -> Iterator[dict[str, str]]:
+def fake_cluster_process(big: int = BIG) -> Iterator[dict[str, str]]:
+    """A FakeCluster in its own process: SMALL pods in `demo`, `big` pods in `big`."""
     with tempfile.TemporaryDirectory() as tmp:
         objects = Path(tmp) / "objects.json"
         pods = [make_pod(i, "demo") for i in range(SMALL)] + [
-            make_pod(i, "big") for i in range(BIG)
+            make_pod(i, "big") for i in range(big)
         ]
         objects.write_text(json.dumps({"kind": "List", "items": pods}))
         proc = subprocess.Popen(
             [sys.executable, "-m", "clusterready.testing", str(objects)],
-            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -86,8 +86,7 @@ def fake_cluster_process() -> Iterator[dict[str, str]]:
             assert proc.stdout is not None
             yield json.loads(proc.stdout.readline())
         finally:
-            assert proc.stdin is not None
-            proc.stdin.close()
+            proc.terminate()
             proc.wait(timeout=30)
 
 

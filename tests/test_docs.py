@@ -134,3 +134,39 @@ def test_kubernetes_doc_examples_run(fake_cluster: Any) -> None:
     namespace: dict[str, Any] = {"fake": fake_cluster}
     for block in blocks(DOCS / "kubernetes.md", "python"):
         exec(compile(block, "docs/kubernetes.md", "exec"), namespace)
+
+
+@pytest.mark.parametrize("doc", ["detik.md", "detik-compat.md"])
+def test_detik_doc_examples_run(doc: str, fake_cluster: Any, cluster_state: Any) -> None:
+    for obj in cluster_state:
+        fake_cluster.apply(obj)
+    namespace: dict[str, Any] = {"fake": fake_cluster}
+    ran = 0
+    for block in blocks(DOCS / doc, "python"):
+        if "def test_" in block:  # a test module: lint it, as collection would
+            from clusterready.detik.lint import python_sentences
+
+            assert [s for _, _, s in python_sentences(block)]
+            continue
+        exec(compile(block, f"docs/{doc}", "exec"), namespace)
+        ran += 1
+    assert ran >= 1
+
+
+def test_detik_doc_sentence_table_forms_parse() -> None:
+    from clusterready.detik import parse
+
+    examples = [
+        "there is 1 pods named 'x'",
+        "there are 2 pods named 'x'",
+        "there are more than 1 pods named 'x'",
+        "'status' is 'running' for pods named 'x'",
+        "'status' matches 'R' for pods named 'x'",
+        "at most 3 times every 5s to get pods named 'x' and verify that 'status' is 'y'",
+        "at most 3 times every 5s to get deploy named 'x' and verify that 'a' is more than '1'",
+        "at most 3 times every 5s to find 2 pods named 'x' with 'status' being 'y'",
+        "at most 3 times every 5s to find 2 pods named 'x' with 'status' matching 'y'",
+    ]
+    for sentence in examples:
+        parse(sentence)
+    assert "| `there are <N> <type> named '<re>'` |" in (DOCS / "detik.md").read_text()

@@ -58,3 +58,16 @@ def test_a_kube_selection_does_not_import_boto3(tmp_path: Path) -> None:
     code, heavy = imported(tmp_path, "-q")
     assert code == 0
     assert heavy == ["kubernetes"]
+
+
+def test_a_detik_selection_does_not_import_boto3(tmp_path: Path) -> None:
+    (tmp_path / "test_detik_only.py").write_text(
+        "def test_pods(fake_cluster, pytestconfig):\n"
+        "    from clusterready.detik import Detik\n"
+        "    from clusterready.kube import Cluster\n"
+        "    detik = Detik(Cluster.from_kubeconfig(fake_cluster.kubeconfig))\n"
+        "    detik.verify(\"there is 0 pod named 'x'\")\n"
+    )
+    code, heavy = imported(tmp_path, "-q")
+    assert code == 0
+    assert heavy == ["kubernetes"]

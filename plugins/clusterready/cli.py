@@ -1,4 +1,5 @@
-"""The ``clusterready`` command: resolve a spec, run the demo.
+"""The ``clusterready`` command: resolve a spec, spot-check a cluster with a DETIK
+sentence, lint sentences, run the demo.
 
 >>> main(["spec", "--param", "CLUSTER_NAME=demo", "--format", "json"])  # doctest: +ELLIPSIS
 {
@@ -15,7 +16,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from clusterready.errors import UsageError
+from clusterready.errors import CannotEvaluate, UsageError
 from clusterready.outcomes import ExitCode
 
 
@@ -31,6 +32,28 @@ def _parser() -> argparse.ArgumentParser:
     spec.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
     spec.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
     spec.add_argument("--format", choices=("yaml", "json"), default="yaml")
+
+    for verb, help_text in (
+        ("verify", "check one DETIK verify sentence against a cluster, once"),
+        ("try", "check one DETIK try sentence against a cluster, with its retries"),
+    ):
+        check = sub.add_parser(verb, help=help_text)
+        check.add_argument("sentence", help="the DETIK sentence (quote it)")
+        check.add_argument("--kubeconfig", help="kubeconfig path (default: $KUBECONFIG)")
+        check.add_argument("--context", help="kubeconfig context (default: the current one)")
+        where = check.add_mutually_exclusive_group()
+        where.add_argument("-n", "--namespace", help="namespace (default: the context's)")
+        where.add_argument("-A", "--all-namespaces", action="store_true")
+        if verb == "try":
+            check.add_argument(
+                "--max-attempts",
+                type=int,
+                metavar="N",
+                help="cap the sentence's attempts (1: look once)",
+            )
+
+    lint = sub.add_parser("lint", help="check the DETIK sentences of .bats and .py files")
+    lint.add_argument("files", nargs="+", metavar="FILE")
 
     demo = sub.add_parser(
         "demo", help="run the shipped suites on the example spec against local fakes"
@@ -50,12 +73,59 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "spec":
             return _spec(args)
+        if args.command in ("verify", "try"):
+            return _check(args)
+        if args.command == "lint":
+            return _lint(args.files)
         from clusterready.demo import run_demo
 
         return run_demo(args.root, args.pytest_args)
     except UsageError as err:
         print(f"clusterready: error: {err}", file=sys.stderr)
         return int(ExitCode.USAGE_ERROR)
+    except CannotEvaluate as err:
+        print(f"clusterready: cannot evaluate: {err}", file=sys.stderr)
+        return int(ExitCode.CANNOT_EVALUATE)
+
+
+def _check(args: argparse.Namespace) -> int:
+    """One DETIK sentence against a live cluster: DETIK's lines, then the verdict."""
+    from clusterready.detik import Detik, parse
+    from clusterready.kube import Cluster
+
+    parse(args.sentence)  # a syntax error needs no cluster
+    max_attempts = getattr(args, "max_attempts", None)
+    if max_attempts is not None and max_attempts < 1:
+        raise UsageError(f"--max-attempts: expected at least 1, found {max_attempts}")
+    cluster = Cluster.from_kubeconfig(args.kubeconfig, args.context)
+    detik = Detik(
+        cluster,
+        namespace=args.namespace,
+        all_namespaces=args.all_namespaces,
+        max_attempts=max_attempts,
+    )
+    run = detik.try_ if args.command == "try" else detik.verify
+    outcome = run(args.sentence, check=False)
+    print("\n".join(outcome.lines))
+    if outcome.passed:
+        return int(ExitCode.OK)
+    print("\n" + outcome.explain(), file=sys.stderr)
+    return int(ExitCode.CHECKS_FAILED)
+
+
+def _lint(files: Sequence[str]) -> int:
+    from clusterready.detik.lint import lint
+
+    failed = False
+    for name in files:
+        report = lint(name)
+        if report.missing:
+            raise UsageError(f"{name}: no such file")
+        for error in report.errors:
+            print(f"{name}:{error.line}: {error.message}")
+        failed = failed or not report.ok
+        print(f"{name}: {report.statements} sentences, {len(report.errors)} invalid")
+    return int(ExitCode.CHECKS_FAILED if failed else ExitCode.OK)
 
 
 def _spec(args: argparse.Namespace) -> int:

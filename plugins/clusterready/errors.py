@@ -78,4 +78,22 @@ class SpecError(UsageError):
 
 
 class DetikSyntaxError(UsageError):
-    """A DETIK sentence does not follow the grammar."""
+    """A DETIK sentence does not follow the grammar.
+
+    ``column`` (1-based), ``expected`` and ``found`` say where and how.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        sentence: str = "",
+        column: int = 0,
+        expected: str = "",
+        found: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.sentence = sentence
+        self.column = column
+        self.expected = expected
+        self.found = found

@@ -7,9 +7,11 @@ collected test asks for them.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -20,6 +22,7 @@ from clusterready.report import RunSummary
 from clusterready.spec import ENV_SPEC, ClusterSpec, apply_override
 
 if TYPE_CHECKING:
+    from clusterready.detik import Detik
     from clusterready.kube import Cluster
     from clusterready.testing import FakeCluster
 
@@ -79,6 +82,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for dest, (flag, key) in _OVERRIDES.items():
         group.addoption(flag, dest=dest, metavar="VALUE", help=f"set {key} (wins over the spec).")
     group.addoption(
+        "--detik-max-attempts",
+        dest="clusterready_detik_max_attempts",
+        metavar="N",
+        type=int,
+        help="cap the attempts of every DETIK try (1: one look, for a quick spot check).",
+    )
+    group.addoption(
         "--json-report",
         dest="clusterready_json_report",
         metavar="PATH",
@@ -97,6 +107,11 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", text)
     if config.getoption("help") or config.getoption("markers") or config.getoption("version"):
         return
+    attempts = config.option.clusterready_detik_max_attempts
+    if attempts is not None and attempts < 1:
+        raise pytest.UsageError(
+            f"clusterready: --detik-max-attempts: expected at least 1, found {attempts}"
+        )
     config.stash[SPEC_KEY] = _load_spec(config)
     if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
         tracker = _RunTracker(config)
@@ -162,6 +177,8 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not _distributed(config) and not hasattr(config, "workerinput"):
+        _lint_detik_sentences(dict.fromkeys(i.path for i in items if i.path.suffix == ".py"))
     spec = config.stash.get(SPEC_KEY, None)
     for item in items:
         for mark in item.iter_markers("addon"):
@@ -179,6 +196,58 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                     else f"add-on {name!r} is '{version}' in the spec (not installed)"
                 )
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # Under xdist the workers collect; a usage error there would crash the run, so
+    # the controller lints the modules the arguments name before any worker starts.
+    config = session.config
+    if _distributed(config) and not hasattr(config, "workerinput"):
+        _lint_detik_sentences(_candidate_modules(config))
+
+
+def _distributed(config: pytest.Config) -> bool:
+    return str(getattr(config.option, "dist", "no")) != "no"
+
+
+def _candidate_modules(config: pytest.Config) -> list[Path]:
+    patterns = [str(p) for p in config.getini("python_files")]
+    found: list[Path] = []
+    for arg in config.args:
+        path = Path(arg.split("::")[0])
+        if path.is_file():
+            found.append(path)
+        elif path.is_dir():
+            found += sorted(
+                p
+                for p in path.rglob("*.py")
+                if any(fnmatch.fnmatch(p.name, pat) for pat in patterns)
+                and not any(
+                    part.startswith(".") or part in ("node_modules", "__pycache__")
+                    for part in p.relative_to(path).parts
+                )
+            )
+    return found
+
+
+def _lint_detik_sentences(paths: Iterable[Path]) -> None:
+    """Parse every literal sentence given to detik.verify/try_ in these modules: one
+    bad sentence stops the run (exit 4) before anything touches a cluster."""
+    from clusterready.detik.lint import lint
+
+    problems = []
+    for path in paths:
+        report = lint(path)
+        problems += [f"{_relative(path)}:{e.line}: {e.message}" for e in report.errors]
+    if problems:
+        raise pytest.UsageError(*problems)
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.relative_to(os.getcwd()))
+    except ValueError:
+        return str(path)
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -199,6 +268,32 @@ def kube(cluster_spec: ClusterSpec) -> Cluster:
     extra = {"namespace": cluster_spec.kube.namespace} if cluster_spec.kube.namespace else {}
     return Cluster.from_kubeconfig(
         cluster_spec.kube.kubeconfig or None, cluster_spec.kube.context or None, **extra
+    )
+
+
+@pytest.fixture
+def detik(kube: Cluster, cluster_spec: ClusterSpec, pytestconfig: pytest.Config) -> Detik:
+    """A :class:`~clusterready.detik.Detik` over the ``kube`` cluster.
+
+    Its namespace is the spec's (``--namespace``, ``kube.namespace``), else
+    ``$DETIK_CLIENT_NAMESPACE``, else all namespaces when
+    ``$DETIK_CLIENT_NAMESPACE_ALL`` is ``true``, else the context's.
+    """
+    from clusterready.detik import Detik
+
+    namespace = (
+        None if cluster_spec.kube.namespace else (os.environ.get("DETIK_CLIENT_NAMESPACE") or None)
+    )
+    all_namespaces = (
+        not cluster_spec.kube.namespace
+        and namespace is None
+        and os.environ.get("DETIK_CLIENT_NAMESPACE_ALL", "").lower() == "true"
+    )
+    return Detik(
+        kube,
+        namespace=namespace,
+        all_namespaces=all_namespaces,
+        max_attempts=pytestconfig.option.clusterready_detik_max_attempts,
     )
 
 

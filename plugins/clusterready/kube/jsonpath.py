@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["JsonPathError", "project", "relax"]
+__all__ = ["JsonPathError", "check_path", "project", "relax"]
 
 NONE = "<none>"
 
@@ -116,10 +116,28 @@ def relax(path: str) -> str:
 
 
 @functools.lru_cache(maxsize=512)
-def _compile(path: str) -> tuple[Any, ...]:
-    """Parse a relaxed custom-columns path into the node list of its one action."""
+def _column(path: str) -> tuple[Any, ...]:
+    """Parse one custom-columns path into the node list of its one action."""
+    if "," in path:
+        # kubectl splits the custom-columns spec on ',' before it reads any path.
+        raise JsonPathError(
+            f"unexpected custom-columns spec: {path.split(',', 1)[1]}, "
+            "expected <header>:<json-path-expr>"
+        )
     template = relax(path)
     return _Parser(template[1:-1]).parse()
+
+
+def check_path(path: str) -> None:
+    """Raise :class:`JsonPathError` when kubectl would refuse this custom-columns path.
+
+    >>> check_path(".status.phase")
+    >>> check_path(".a[x]")
+    Traceback (most recent call last):
+    ...
+    clusterready.kube.jsonpath.JsonPathError: invalid array index x
+    """
+    _column(path)
 
 
 class _Parser:
@@ -483,14 +501,7 @@ def project(obj: dict[str, Any], path: str) -> str:
     Raises :class:`JsonPathError` where kubectl would fail (a malformed path,
     an index out of bounds, a filter on a map, ...).
     """
-    if "," in path:
-        # kubectl splits the custom-columns spec on ',' before it reads any path.
-        raise JsonPathError(
-            f"unexpected custom-columns spec: {path.split(',', 1)[1]}, "
-            "expected <header>:<json-path-expr>"
-        )
-    nodes = _compile(path)
-    values = _walk([obj], nodes)
+    values = _walk([obj], _column(path))
     if not values:
         return NONE
     return ",".join(_go_format(v) for v in values)

@@ -6,6 +6,6 @@
 True
 """
 
-from clusterready.testing.fakekube import FakeCluster, Request, ResourceKind
+from clusterready.testing.fakekube import FakeCluster, Request, ResourceKind, load_objects
 
-__all__ = ["FakeCluster", "Request", "ResourceKind"]
+__all__ = ["FakeCluster", "Request", "ResourceKind", "load_objects"]

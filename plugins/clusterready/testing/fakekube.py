@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import os
 import re
 import socket
 import tempfile
@@ -721,3 +722,25 @@ def _matches_fields(obj: Obj, terms: list[tuple[str, bool, str]]) -> bool:
         if (actual == value) != equal:
             return False
     return True
+
+
+def load_objects(*paths: str | os.PathLike[str]) -> list[Obj]:
+    """The objects of YAML or JSON files: multi-document YAML, or ``kind: List`` items.
+
+    >>> load_objects()
+    []
+    """
+    import yaml  # deferred: only files need it
+
+    found: list[Obj] = []
+    for path in paths:
+        for doc in yaml.safe_load_all(Path(path).read_text(encoding="utf-8")):
+            if (
+                isinstance(doc, dict)
+                and str(doc.get("kind", "")).endswith("List")
+                and ("items" in doc)
+            ):
+                found.extend(doc["items"])
+            elif doc:
+                found.append(doc)
+    return found

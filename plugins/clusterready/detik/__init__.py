@@ -1,0 +1,31 @@
+"""The DETIK language in Python: parse, lint, verify, try_ (bats-detik v1.4.0 compatible).
+
+>>> from clusterready.detik import Detik, StaticSource
+>>> Detik(StaticSource([("web-1", "Running")])).verify("there is 1 pod named 'web'").passed
+True
+"""
+
+from clusterready.detik.engine import Detik, Outcome
+from clusterready.detik.grammar import ALIASES, Statement, parse
+from clusterready.detik.sources import (
+    ClusterSource,
+    KubectlSource,
+    Query,
+    Row,
+    Source,
+    StaticSource,
+)
+
+__all__ = [
+    "ALIASES",
+    "ClusterSource",
+    "Detik",
+    "KubectlSource",
+    "Outcome",
+    "Query",
+    "Row",
+    "Source",
+    "Statement",
+    "StaticSource",
+    "parse",
+]

@@ -1,0 +1,325 @@
+"""Detik: verify and try DETIK sentences against a source of rows.
+
+>>> from clusterready.detik import Detik, StaticSource
+>>> detik = Detik(StaticSource([("nginx-1", "Running"), ("nginx-2", "Running")]))
+>>> outcome = detik.verify("there are 2 pods named 'nginx'")
+>>> outcome.passed, outcome.lines
+(True, ('Valid expression. Verification in progress...', 'Found 2 pods named nginx (as expected).'))
+>>> detik.try_("at most 2 times every 1s to get pods named 'nginx' and verify that "
+...            "'status' is 'pending'", check=False).status
+3
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import tenacity
+
+from clusterready.detik import messages
+from clusterready.detik.ere import compile_ere
+from clusterready.detik.grammar import Statement, parse
+from clusterready.detik.sources import ClusterSource, Query, Row, Source
+from clusterready.errors import CannotEvaluate, CheckFailed, DetikSyntaxError
+from clusterready.kube.cluster import Cluster
+
+__all__ = ["Detik", "Outcome"]
+
+_log = logging.getLogger("clusterready.detik")
+
+VERIFIED, EMPTY, SYNTAX, NOT_VERIFIED = 0, 1, 2, 3
+ENV_CASE_INSENSITIVE = "DETIK_REGEX_CASE_INSENSITIVE_PROPERTIES"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one verify or try came to.
+
+    ``status`` uses DETIK's codes (0 verified, 1 empty, 2 syntax, 3 not
+    verified) and ``lines`` its message lines; ``rows`` are the (name, value)
+    rows the last attempt examined (those whose name matched).
+    """
+
+    sentence: str
+    status: int
+    lines: tuple[str, ...]
+    attempts: int = 0
+    elapsed: float = 0.0
+    rows: tuple[Row, ...] = ()
+    statement: Statement | None = None
+    query: Query | None = None
+    last_attempt: tuple[str, ...] = field(default=(), repr=False)
+    seen: int = field(default=0, repr=False)
+
+    @property
+    def passed(self) -> bool:
+        return self.status == VERIFIED
+
+    def explain(self) -> str:
+        """A readable account of a failure: the sentence, the last attempt, what was observed."""
+        stmt = self.statement
+        verb = stmt.verb if stmt else "check"
+        summary = self.last_attempt[-1] if self.last_attempt else "no attempt"
+        attempts = f"{self.attempts} attempt{'s' if self.attempts != 1 else ''}"
+        out = [f'{verb} "{self.sentence}": {summary} ({attempts} in {self.elapsed:.1f}s)']
+        if self.query is not None:
+            out.append(f"  query: {self.query.describe()}")
+        if len(self.last_attempt) > 1:
+            out.append("  last attempt:")
+            out += [f"    {line}" for line in self.last_attempt]
+        if self.rows:
+            width = max(len(name) for name, _ in self.rows)
+            out.append(
+                "  observed (name, value):"
+                if self.query and self.query.path
+                else "  observed names:"
+            )
+            out += [f"    {name.ljust(width)}  {value}".rstrip() for name, value in self.rows]
+        elif stmt is not None:
+            out.append(
+                f"  observed: no {stmt.resource} named '{stmt.name}' among {self.seen} listed"
+            )
+        return "\n".join(out)
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    passed: bool
+    lines: tuple[str, ...]
+    rows: tuple[Row, ...]
+    seen: int
+
+
+class Detik:
+    """Evaluate DETIK sentences against a source.
+
+    :param source: a :class:`~clusterready.kube.Cluster`, or any
+        :class:`~clusterready.detik.sources.Source` (KubectlSource, StaticSource).
+    :param namespace: the namespace of every query (default: the source's own,
+        e.g. the kubeconfig context's); wins over ``all_namespaces``.
+    :param regex_case_insensitive: lower-case values before ``matches``/``matching``;
+        None reads ``DETIK_REGEX_CASE_INSENSITIVE_PROPERTIES`` (``true``).
+    :param max_attempts: cap the attempts of every try (1 for a quick spot check).
+    :param sleep: how to wait between attempts (tests pass a recorder).
+    """
+
+    def __init__(
+        self,
+        source: Source | Cluster,
+        namespace: str | None = None,
+        all_namespaces: bool = False,
+        regex_case_insensitive: bool | None = None,
+        *,
+        max_attempts: int | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.source: Source = ClusterSource(source) if isinstance(source, Cluster) else source
+        if isinstance(source, Cluster) and not namespace and not all_namespaces:
+            namespace = source.namespace  # the context's: name it in messages
+        self.namespace = namespace or None
+        self.all_namespaces = all_namespaces
+        if regex_case_insensitive is None:
+            regex_case_insensitive = os.environ.get(ENV_CASE_INSENSITIVE, "").lower() == "true"
+        self.regex_case_insensitive = regex_case_insensitive
+        self.max_attempts = max_attempts
+        self._sleep = sleep
+
+    # ------------------------------------------------------------------ public
+
+    def verify(self, sentence: str, check: bool = True) -> Outcome:
+        """Check a verify sentence once (``there are 2 pods named 'x'``, ``'p' is 'v' for ...``).
+
+        With ``check`` a failure raises :class:`~clusterready.errors.CheckFailed`
+        and a malformed sentence :class:`~clusterready.errors.DetikSyntaxError`;
+        without it the Outcome says so. A source that cannot be read raises
+        :class:`~clusterready.errors.CannotEvaluate` either way.
+        """
+        __tracebackhide__ = True
+        return self._run(sentence, "verify", check)
+
+    def try_(self, sentence: str, check: bool = True) -> Outcome:
+        """Check a try sentence: at most N attempts, the first at once, then one every S
+        seconds, no wait after the last. A cluster error in an attempt is a failed
+        attempt; CannotEvaluate is raised only when the last attempt errored."""
+        __tracebackhide__ = True
+        return self._run(sentence, "try", check)
+
+    # ------------------------------------------------------------------ running
+
+    def _run(self, sentence: str, verb: str, check: bool) -> Outcome:
+        __tracebackhide__ = True
+        try:
+            stmt = parse(sentence)
+            if stmt.verb != verb:
+                other = "try_" if stmt.verb == "try" else "verify"
+                raise DetikSyntaxError(
+                    f"expected a {verb} sentence, found a {stmt.verb} sentence "
+                    f'(use {other}()) in "{sentence}"',
+                    sentence=sentence,
+                    column=1,
+                    expected=f"a {verb} sentence",
+                    found=f"a {stmt.verb} sentence",
+                )
+        except DetikSyntaxError:
+            if check:
+                raise
+            empty = not sentence.strip()
+            return Outcome(
+                sentence,
+                EMPTY if empty else SYNTAX,
+                (messages.EMPTY if empty else messages.INVALID,),
+            )
+        outcome = self._attempts(stmt) if verb == "try" else self._once(stmt)
+        if check and not outcome.passed:
+            raise CheckFailed(outcome.explain())
+        return outcome
+
+    def _query(self, stmt: Statement) -> Query:
+        return Query(stmt.resource, stmt.path, self.namespace, self.all_namespaces)
+
+    def _once(self, stmt: Statement) -> Outcome:
+        started = time.monotonic()
+        attempt = self._evaluate(stmt)
+        _log.info("%s: %s", stmt.text, _verdict(attempt))
+        return Outcome(
+            stmt.text,
+            VERIFIED if attempt.passed else NOT_VERIFIED,
+            (messages.VALID, *attempt.lines),
+            1,
+            time.monotonic() - started,
+            attempt.rows,
+            stmt,
+            self._query(stmt),
+            attempt.lines,
+            attempt.seen,
+        )
+
+    def _attempts(self, stmt: Statement) -> Outcome:
+        assert stmt.times is not None
+        assert stmt.delay is not None
+        lines = [messages.VALID]
+        results: list[_Attempt | CannotEvaluate] = []
+
+        def attempt() -> bool:
+            try:
+                result = self._evaluate(stmt)
+            except CannotEvaluate as err:
+                lines.append(f"Could not evaluate (attempt {len(results) + 1}): {err}")
+                results.append(err)
+                _log.warning(
+                    "attempt %d/%d of %s: could not evaluate: %s",
+                    len(results),
+                    times,
+                    stmt.text,
+                    err,
+                )
+                return False
+            lines.extend(result.lines)
+            results.append(result)
+            _log.info("attempt %d/%d of %s: %s", len(results), times, stmt.text, _verdict(result))
+            return result.passed
+
+        times = min(stmt.times, self.max_attempts) if self.max_attempts else stmt.times
+        started = time.monotonic()
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(times),
+            wait=tenacity.wait_fixed(stmt.delay),
+            retry=tenacity.retry_if_result(lambda passed: not passed),
+            retry_error_callback=lambda state: False,
+            sleep=self._sleep,
+        )
+        passed = retrying(attempt)
+        elapsed = time.monotonic() - started
+        last = results[-1]
+        if isinstance(last, CannotEvaluate):
+            raise CannotEvaluate(
+                f"{last} (last of {len(results)} attempts of: {stmt.text})"
+            ) from last
+        return Outcome(
+            stmt.text,
+            VERIFIED if passed else NOT_VERIFIED,
+            tuple(lines),
+            len(results),
+            elapsed,
+            last.rows,
+            stmt,
+            self._query(stmt),
+            last.lines,
+            last.seen,
+        )
+
+    # ------------------------------------------------------------------ one evaluation
+
+    def _evaluate(self, stmt: Statement) -> _Attempt:
+        rows = self.source.rows(self._query(stmt))
+        name = compile_ere(stmt.name)
+        kept = tuple((n, v) for n, v in rows if name.search(n))
+        if stmt.form == "count":
+            assert stmt.count is not None
+            passed = _compare(len(kept), stmt.op, stmt.count)
+            line = messages.found(
+                len(kept), stmt.resource, stmt.name, stmt.op, stmt.expected, passed
+            )
+            return _Attempt(passed, (line,), kept, len(rows))
+        lines: list[str] = []
+        valid = invalid = 0
+        if not kept and not (stmt.form == "find" and stmt.count == 0):
+            lines.append(messages.no_resource(stmt.resource, stmt.name))
+        for element, value in kept:
+            ok, line = self._check_value(stmt, element, value)
+            lines.append(line)
+            valid, invalid = valid + ok, invalid + (not ok)
+        if stmt.form == "find":
+            passed = valid == stmt.count
+            if not passed:
+                assert stmt.count is not None
+                expected = stmt.expected.lower() if stmt.op == "is" else stmt.expected
+                lines.append(
+                    messages.expected_count(
+                        stmt.count, stmt.resource, stmt.name, stmt.op, expected, valid
+                    )
+                )
+        else:
+            passed = invalid == 0 and valid > 0
+        return _Attempt(passed, tuple(lines), kept, len(rows))
+
+    def _check_value(self, stmt: Statement, element: str, value: str) -> tuple[bool, str]:
+        if stmt.op == "is":
+            lowered = value.lower()
+            if lowered == stmt.expected.lower():
+                return True, messages.right_value(element, lowered)
+            return False, messages.current_value(element, lowered)
+        if stmt.op == "matches":
+            shown = value.lower() if self.regex_case_insensitive else value
+            if compile_ere(stmt.expected).search(shown):
+                return True, messages.matches_regex(element, shown)
+            return False, messages.current_value(element, shown)
+        number = _integer(value)
+        if number is not None and _compare(number, stmt.op, int(stmt.expected)):
+            return True, messages.matches_regex(element, value)
+        return False, messages.not_compared(element, stmt.op, stmt.expected)
+
+
+def _verdict(attempt: _Attempt) -> str:
+    if attempt.passed:
+        return "verified"
+    return attempt.lines[-1] if attempt.lines else "not verified"
+
+
+def _compare(actual: int, op: str, expected: int) -> bool:
+    if op == ">":
+        return actual > expected
+    if op == "<":
+        return actual < expected
+    return actual == expected
+
+
+def _integer(value: str) -> int | None:
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None

@@ -1,0 +1,200 @@
+"""Static check of the DETIK sentences in ``.bats`` files and Python test modules.
+
+Like bats-detik's ``lint`` for ``.bats`` files (same message lines and
+summary), but it knows every form (``more than``/``less than`` included), reads
+``run -0 verify ...`` and ``run ! try ...`` too, and splits the words as bash
+would. In Python files it checks every literal sentence passed to
+``detik.verify(...)`` / ``detik.try_(...)``.
+
+>>> import pathlib, tempfile
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "t.py"
+>>> _ = path.write_text("def test(detik):\\n    detik.verify(\\"there are 2 pods nammed 'x'\\")\\n")
+>>> report = lint(path)
+>>> report.errors[0].line, report.errors[0].message
+(2, 'column 18: expected \\'named\\', found \\'nammed\\' in "there are 2 pods nammed \\'x\\'"')
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import shlex
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from clusterready.detik.grammar import parse
+from clusterready.errors import DetikSyntaxError
+
+__all__ = ["LintError", "LintReport", "lint", "python_sentences"]
+
+_BATS_CALL = re.compile(r"^\s*(?:run(?:\s+(?:-\d+|!))?\s+)?(try|verify)(?:\s+(.*))?$", re.S)
+
+
+@dataclass(frozen=True)
+class LintError:
+    """One invalid statement: its line, DETIK's line for it, and what is wrong."""
+
+    line: int
+    summary: str
+    message: str
+
+
+@dataclass
+class LintReport:
+    """The result of linting one file."""
+
+    path: str
+    statements: int = 0
+    errors: list[LintError] = field(default_factory=list)
+    missing: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.missing
+
+    def lines(self) -> list[str]:
+        """The output of bats-detik's ``lint``: one line per error, then the summary."""
+        if self.missing:
+            return [f"'{self.path}' does not exist or is not a regular file."]
+        n, bad = self.statements, len(self.errors)
+        return [
+            *(e.summary for e in self.errors),
+            f"{n} DETIK {'query was' if n == 1 else 'queries were'} verified.",
+            f"{bad} DETIK {'query was' if bad == 1 else 'queries were'} found to be invalid "
+            "or malformed.",
+        ]
+
+    def status(self) -> int:
+        """bats-detik's exit status: the number of errors (1 for a missing file)."""
+        return 1 if self.missing else len(self.errors)
+
+
+def lint(path: str | os.PathLike[str]) -> LintReport:
+    """Lint a ``.py`` file (its literal detik sentences) or a ``.bats`` file."""
+    file = Path(path)
+    report = LintReport(str(path))
+    if not file.is_file():
+        report.missing = True
+        return report
+    text = file.read_text(encoding="utf-8", errors="replace")
+    if file.suffix == ".py":
+        try:
+            found = list(python_sentences(text))
+        except SyntaxError as err:
+            report.errors.append(
+                LintError(
+                    err.lineno or 0,
+                    f"Python syntax error at line {err.lineno}.",
+                    f"not valid Python: {err.msg}",
+                )
+            )
+            return report
+        for line, verb, sentence in found:
+            report.statements += 1
+            problem = _check(verb, sentence)
+            if problem:
+                report.errors.append(LintError(line, _summary(verb, line), problem))
+        return report
+    _lint_bats(text, report)
+    return report
+
+
+def python_sentences(source: str) -> Iterator[tuple[int, str, str]]:
+    """(line, verb, sentence) of every ``<...detik>.verify/try_("literal")`` call.
+
+    A call whose line holds ``# noqa: detik`` is left out (a test of a bad sentence).
+    """
+    lines = source.splitlines()
+    for node in ast.walk(ast.parse(source)):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("verify", "try_")
+            and node.args
+        ):
+            continue
+        receiver = node.func.value
+        name = (
+            receiver.id
+            if isinstance(receiver, ast.Name)
+            else (receiver.attr if isinstance(receiver, ast.Attribute) else "")
+        )
+        first = node.args[0]
+        waived = any(
+            "noqa: detik" in lines[n - 1]
+            for n in range(node.lineno, (node.end_lineno or node.lineno) + 1)
+        )
+        if (
+            name.lower().endswith("detik")
+            and isinstance(first, ast.Constant)
+            and isinstance(first.value, str)
+            and not waived
+        ):
+            yield first.lineno, "try" if node.func.attr == "try_" else "verify", first.value
+
+
+def _check(verb: str, sentence: str) -> str | None:
+    try:
+        statement = parse(sentence)
+    except DetikSyntaxError as err:
+        return str(err)
+    if statement.verb != verb:
+        return f'expected a {verb} sentence, found a {statement.verb} sentence: "{sentence}"'
+    return None
+
+
+def _summary(verb: str, line: int) -> str:
+    return f"Invalid {verb.upper()} statement at line {line}."
+
+
+def _lint_bats(text: str, report: LintReport) -> None:
+    pending = ""
+    start = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.rstrip("\n")
+        if not line.strip() or re.match(r"^\s*#", line):
+            if pending:
+                report.errors.append(
+                    LintError(
+                        start,
+                        f"Incomplete multi-line statement at {start}.",
+                        "a line ending with '\\' is followed by a blank or comment line",
+                    )
+                )
+                pending = ""
+            continue
+        if line.endswith("\\"):
+            if not pending:
+                start = number
+            pending += line[:-1] + " "
+            continue
+        if pending:
+            line, pending = pending + line, ""
+        else:
+            start = number
+        _lint_bats_statement(line, start, report)
+
+
+def _lint_bats_statement(line: str, number: int, report: LintReport) -> None:
+    match = _BATS_CALL.match(line)
+    if match is None:
+        return
+    verb, rest = match.group(1), (match.group(2) or "").strip()
+    report.statements += 1
+    if not rest or not rest.replace('"', "").replace("'", "").strip():
+        report.errors.append(
+            LintError(number, f"Empty statement at line {number}.", "no sentence after " + verb)
+        )
+        return
+    try:
+        words = shlex.split(rest, comments=True)
+    except ValueError as err:
+        report.errors.append(
+            LintError(number, _summary(verb, number), f"unbalanced shell quotes ({err})")
+        )
+        return
+    problem = _check(verb, " ".join(words))
+    if problem:
+        report.errors.append(LintError(number, _summary(verb, number), problem))
