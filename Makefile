@@ -31,8 +31,14 @@ unit: $(STAMP)
 	$(BIN)/pytest tests plugins --doctest-modules -n 2 -q
 
 ## bench: side-by-side benchmarks, printing ratios
-bench: $(STAMP)
+# awscli pins its own botocore, so the CLI baseline gets a venv of its own.
+AWSCLI := .venv-awscli/bin/aws
+$(AWSCLI):
+	@$(PYTHON) -m venv .venv-awscli
+	@.venv-awscli/bin/python -m pip install --quiet --disable-pip-version-check awscli
+
+bench: $(STAMP) $(AWSCLI)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info plugins/*.egg-info
+	rm -rf $(VENV) .venv-awscli build *.egg-info plugins/*.egg-info

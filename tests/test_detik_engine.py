@@ -54,10 +54,10 @@ def test_a_failure_with_nothing_found_says_how_many_were_listed() -> None:
 def test_check_false_returns_the_outcome() -> None:
     detik = Detik(PODS)
     assert detik.verify("there are 3 pods named 'nginx'", check=False).status == 3
-    assert detik.verify("there are pods", check=False).lines == (  # noqa: detik
+    assert detik.verify("there are pods", check=False).lines == (  # detik: ignore
         "Invalid expression: it does not respect the expected syntax.",
     )
-    assert detik.verify("", check=False).status == 1  # noqa: detik
+    assert detik.verify("", check=False).status == 1  # detik: ignore
 
 
 def test_check_true_raises_syntax_errors() -> None:
@@ -174,7 +174,7 @@ def test_python_lint_waiver(tmp_path: Path) -> None:
     module = tmp_path / "test_negative.py"
     module.write_text(
         "def test_a(detik):\n"
-        '    detik.verify("there are pods", check=False)  # noqa: detik\n'
+        '    detik.verify("there are pods", check=False)  # detik: ignore\n'
         '    detik.verify("there are pods")\n'
     )
     assert [e.line for e in lint(module).errors] == [3]

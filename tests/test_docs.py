@@ -170,3 +170,28 @@ def test_detik_doc_sentence_table_forms_parse() -> None:
     for sentence in examples:
         parse(sentence)
     assert "| `there are <N> <type> named '<re>'` |" in (DOCS / "detik.md").read_text()
+
+
+def test_preflight_doc_example_runs(moto_server: Any) -> None:
+    from clusterready.testing.moto import seed_account
+
+    ids = seed_account(
+        {"subnets": [{"name": "a", "az": "eu-west-1a", "cidr": "10.0.50.0/24", "role": "private"}]},
+        "eu-west-1",
+        moto_server.url,
+    )
+    block = next(b for b in blocks(DOCS / "preflight.md", "python") if "Inventory" in b)
+    namespace: dict[str, Any] = {"subnet_id": ids["subnets"][0]["id"]}
+    exec(compile(block, "docs/preflight.md", "exec"), namespace)
+    assert namespace["result"].ok
+
+
+def test_preflight_doc_lists_every_shipped_test() -> None:
+    import ast
+
+    text = (DOCS / "preflight.md").read_text()
+    for module in sorted((ROOT / "tests_preflight").glob("test_*.py")):
+        tree = ast.parse(module.read_text())
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                assert f"`{node.name}" in text, node.name

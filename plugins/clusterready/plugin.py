@@ -22,9 +22,11 @@ from clusterready.report import RunSummary
 from clusterready.spec import ENV_SPEC, ClusterSpec, apply_override
 
 if TYPE_CHECKING:
+    from clusterready.aws import AwsSession, Inventory
     from clusterready.detik import Detik
     from clusterready.kube import Cluster
     from clusterready.testing import FakeCluster
+    from clusterready.testing.moto import MotoServer
 
 SPEC_KEY = pytest.StashKey[ClusterSpec]()
 SPEC_SOURCE_KEY = pytest.StashKey[str]()
@@ -295,6 +297,47 @@ def detik(kube: Cluster, cluster_spec: ClusterSpec, pytestconfig: pytest.Config)
         all_namespaces=all_namespaces,
         max_attempts=pytestconfig.option.clusterready_detik_max_attempts,
     )
+
+
+@pytest.fixture(scope="session")
+def aws(cluster_spec: ClusterSpec) -> AwsSession:
+    """The run's :class:`~clusterready.aws.AwsSession` (``aws.region``/``aws.profile`` of
+    the spec, ``--aws-region``, ``--aws-profile``, else the AWS environment)."""
+    from clusterready.aws import AwsSession, RetryPolicy
+
+    return AwsSession(
+        region=cluster_spec.aws.region,
+        profile=cluster_spec.aws.profile,
+        retry=RetryPolicy(attempts=cluster_spec.aws.max_attempts),
+    )
+
+
+@pytest.fixture(scope="session")
+def aws_inventory(aws: AwsSession, cluster_spec: ClusterSpec) -> Inventory:
+    """The AWS state the preflight checks read, fetched once per run and batched."""
+    from clusterready.aws import Inventory
+
+    return Inventory(aws, cluster_spec.preflight)
+
+
+@pytest.fixture(scope="session")
+def moto_server(cluster_spec: ClusterSpec) -> Iterator[MotoServer]:
+    """A moto server for this process (one per xdist worker), with the AWS variables of
+    the process pointed at it for the session."""
+    from clusterready.testing.moto import MotoServer
+
+    with MotoServer() as server, pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith("AWS_"):
+                patch.delenv(name)
+        for name, value in server.environ(cluster_spec.aws.region or "eu-west-1", base={}).items():
+            patch.setenv(name, value)
+        yield server
+
+
+def spec_of(config: pytest.Config) -> ClusterSpec:
+    """The run's ClusterSpec, for conftest hooks (e.g. to parametrize from it)."""
+    return config.stash[SPEC_KEY]
 
 
 @pytest.fixture

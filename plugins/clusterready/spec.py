@@ -112,6 +112,12 @@ class AwsSection:
             _matching(r"\d{12}", "a 12-digit account id"),
         ),
     )
+    max_attempts: int = field(
+        default=5,
+        metadata=_doc(
+            "Attempts of each AWS call (retry mode standard), the first included.", _at_least(1)
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -385,6 +391,7 @@ PARAMETERS: Mapping[str, str] = {
     "REGION": "aws.region",
     "AWS_PROFILE": "aws.profile",
     "AWS_ACCOUNT_ID": "aws.account",
+    "AWS_MAX_ATTEMPTS": "aws.max_attempts",
     "ACCOUNT_ID": "aws.account",
     "KUBECONFIG": "kube.kubeconfig",
     "KUBE_CONTEXT": "kube.context",

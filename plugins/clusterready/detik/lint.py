@@ -104,7 +104,7 @@ def lint(path: str | os.PathLike[str]) -> LintReport:
 def python_sentences(source: str) -> Iterator[tuple[int, str, str]]:
     """(line, verb, sentence) of every ``<...detik>.verify/try_("literal")`` call.
 
-    A call whose line holds ``# noqa: detik`` is left out (a test of a bad sentence).
+    A call whose line holds ``# detik: ignore`` is left out (a test of a bad sentence).
     """
     lines = source.splitlines()
     for node in ast.walk(ast.parse(source)):
@@ -123,7 +123,7 @@ def python_sentences(source: str) -> Iterator[tuple[int, str, str]]:
         )
         first = node.args[0]
         waived = any(
-            "noqa: detik" in lines[n - 1]
+            "detik: ignore" in lines[n - 1]
             for n in range(node.lineno, (node.end_lineno or node.lineno) + 1)
         )
         if (

@@ -1,0 +1,312 @@
+"""moto in server mode for preflight tests: a server per process, and a realistic account.
+
+:class:`MotoServer` runs ``moto.server`` on 127.0.0.1 (a free port) in a child
+process; :meth:`MotoServer.environ` gives the variables that point boto3 at it
+(``AWS_ENDPOINT_URL``, dummy credentials, a region, no profile or config file),
+so checks run unchanged. The pytest fixture ``moto_server`` starts one per
+process (so one per xdist worker) and sets those variables for the session.
+
+:func:`seed_account` builds a VPC as a cluster needs it (public and private
+subnets over several AZs, an internet gateway, NAT gateways, route tables, a
+proper DHCP options set, VPC endpoints) and the SSM parameters, CloudFormation
+exports and IAM roles a description asks for. ``make demo`` seeds it from
+``examples/demo-aws.yaml``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+__all__ = ["MotoServer", "seed_account"]
+
+_RUNNING = re.compile(r"Running on (http://127\.0\.0\.1:\d+)")
+
+#: Variables that could point boto3 at a real account; moto runs never inherit them.
+_REAL_AWS = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+)
+
+
+class MotoServer:
+    """A moto server on loopback, in its own process.
+
+    Use it as a context manager; ``environ(region)`` gives the variables that
+    point a child process at it (tests/test_preflight_suite.py shows it at work).
+    """
+
+    def __init__(self, start_timeout: float = 60.0) -> None:
+        self.start_timeout = start_timeout
+        self._proc: subprocess.Popen[str] | None = None
+        self._url: str | None = None
+
+    def start(self) -> MotoServer:
+        if self._proc is not None:
+            return self
+        env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "0"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        found: list[str] = []
+        ready = threading.Event()
+        assert self._proc.stderr is not None
+        stderr = self._proc.stderr
+
+        def drain() -> None:  # werkzeug logs every request: keep the pipe empty
+            for line in stderr:
+                match = _RUNNING.search(line)
+                if match and not found:
+                    found.append(match.group(1))
+                    ready.set()
+            ready.set()
+
+        threading.Thread(target=drain, name="moto-stderr", daemon=True).start()
+        if not ready.wait(self.start_timeout) or not found:
+            self.stop()
+            raise RuntimeError(f"moto server did not start within {self.start_timeout:g}s")
+        self._url = found[0]
+        self._wait_ready()
+        return self
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + self.start_timeout
+        while True:
+            try:
+                urllib.request.urlopen(f"{self.url}/moto-api/data.json", timeout=5).read()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait(timeout=10)
+            self._proc = None
+
+    def __enter__(self) -> MotoServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        if self._url is None:
+            raise RuntimeError("MotoServer is not started: use it as a context manager")
+        return self._url
+
+    def environ(
+        self, region: str = "eu-west-1", base: Mapping[str, str] | None = None
+    ) -> dict[str, str]:
+        """``base`` (default: os.environ) pointed at this server, with no real credentials."""
+        env = {
+            k: v for k, v in (os.environ if base is None else base).items() if k not in _REAL_AWS
+        }
+        env.update(
+            {
+                "AWS_ENDPOINT_URL": self.url,
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_DEFAULT_REGION": region,
+                "AWS_REGION": region,
+                "AWS_CONFIG_FILE": os.devnull,
+                "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+                "AWS_EC2_METADATA_DISABLED": "true",
+            }
+        )
+        return env
+
+    def reset(self) -> None:
+        """Forget every resource (about 0.1-0.5 s)."""
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
+        urllib.request.urlopen(request, timeout=30).read()
+
+
+def seed_account(description: Mapping[str, Any], region: str, endpoint_url: str) -> dict[str, Any]:
+    """Create the resources ``description`` asks for; return the ids AWS gave them.
+
+    The description (see ``examples/demo-aws.yaml``) has ``vpc``, ``subnets`` (name,
+    az, cidr, role, optional ``used_ips``), ``dhcp``, ``vpc_endpoints``,
+    ``ssm_parameters``, ``stack`` (name and exports) and ``iam_roles``. The result
+    has ``vpc_id`` and ``subnets`` as ``[{"id", "name", "role"}]``.
+    """
+    import boto3
+
+    session = boto3.session.Session(
+        region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+
+    def client(name: str) -> Any:
+        return session.client(name, endpoint_url=endpoint_url)
+
+    ec2 = client("ec2")
+    vpc_spec = description.get("vpc", {})
+    vpc_id = ec2.create_vpc(CidrBlock=vpc_spec.get("cidr", "10.0.0.0/16"))["Vpc"]["VpcId"]
+    for attribute in ("EnableDnsSupport", "EnableDnsHostnames"):
+        key = "dns_support" if attribute == "EnableDnsSupport" else "dns_hostnames"
+        ec2.modify_vpc_attribute(VpcId=vpc_id, **{attribute: {"Value": vpc_spec.get(key, True)}})
+    dhcp = description.get("dhcp")
+    if dhcp:
+        options = ec2.create_dhcp_options(
+            DhcpConfigurations=[
+                {"Key": key, "Values": list(values)} for key, values in dhcp.items()
+            ]
+        )
+        ec2.associate_dhcp_options(
+            DhcpOptionsId=options["DhcpOptions"]["DhcpOptionsId"], VpcId=vpc_id
+        )
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
+
+    created: list[dict[str, Any]] = []
+    for subnet in description.get("subnets", []):
+        made = ec2.create_subnet(
+            VpcId=vpc_id, CidrBlock=subnet["cidr"], AvailabilityZone=subnet["az"]
+        )["Subnet"]
+        tags = [{"Key": "Name", "Value": subnet["name"]}]
+        if subnet.get("lb_tag", True) and subnet.get("role") in ("public", "private"):
+            key = (
+                "kubernetes.io/role/elb"
+                if subnet["role"] == "public"
+                else ("kubernetes.io/role/internal-elb")
+            )
+            tags.append({"Key": key, "Value": "1"})
+        ec2.create_tags(Resources=[made["SubnetId"]], Tags=tags)
+        if subnet.get("used_ips"):  # ENIs with secondary IPs take exactly used_ips addresses
+            ec2.create_network_interface(
+                SubnetId=made["SubnetId"], SecondaryPrivateIpAddressCount=subnet["used_ips"] - 1
+            )
+        created.append(
+            {
+                "id": made["SubnetId"],
+                "name": subnet["name"],
+                "role": subnet.get("role", ""),
+                "az": subnet["az"],
+            }
+        )
+
+    public_rt = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=public_rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    nat_by_az: dict[str, str] = {}
+    for subnet in created:
+        if subnet["role"] == "public":
+            ec2.associate_route_table(RouteTableId=public_rt, SubnetId=subnet["id"])
+            if subnet["az"] not in nat_by_az:
+                allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+                nat = ec2.create_nat_gateway(SubnetId=subnet["id"], AllocationId=allocation)
+                nat_by_az[subnet["az"]] = nat["NatGateway"]["NatGatewayId"]
+    private_tables: list[str] = []
+    for subnet in created:
+        if subnet["role"] == "private" and nat_by_az:
+            nat_id = nat_by_az.get(subnet["az"]) or next(iter(nat_by_az.values()))
+            table = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+            ec2.create_route(
+                RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat_id
+            )
+            ec2.associate_route_table(RouteTableId=table, SubnetId=subnet["id"])
+            private_tables.append(table)
+
+    private_ids = [s["id"] for s in created if s["role"] == "private"]
+    for service in description.get("vpc_endpoints", []):
+        name = f"com.amazonaws.{region}.{service}"
+        if service == "s3":
+            ec2.create_vpc_endpoint(
+                VpcId=vpc_id,
+                ServiceName=name,
+                VpcEndpointType="Gateway",
+                RouteTableIds=private_tables or [public_rt],
+            )
+        else:
+            ec2.create_vpc_endpoint(
+                VpcId=vpc_id,
+                ServiceName=name,
+                VpcEndpointType="Interface",
+                SubnetIds=private_ids[:1] or [created[0]["id"]],
+                PrivateDnsEnabled=True,
+            )
+
+    ssm = client("ssm")
+    for parameter in description.get("ssm_parameters", []):
+        ssm.put_parameter(
+            Name=parameter["name"],
+            Value=str(parameter["value"]),
+            Type=parameter.get("type", "String"),
+            Overwrite=True,
+        )
+
+    stack = description.get("stack")
+    if stack:
+        template = {
+            "AWSTemplateFormatVersion": "2010-09-09",
+            "Resources": {
+                "Marker": {
+                    "Type": "AWS::SSM::Parameter",
+                    "Properties": {
+                        "Name": f"/clusterready/{stack['name']}",
+                        "Type": "String",
+                        "Value": vpc_id,
+                    },
+                }
+            },
+            "Outputs": {
+                re.sub(r"[^A-Za-z0-9]", "", name) or "Output": {
+                    "Value": str(value).replace("${VpcId}", vpc_id),
+                    "Export": {"Name": name},
+                }
+                for name, value in stack.get("exports", {}).items()
+            },
+        }
+        client("cloudformation").create_stack(
+            StackName=stack["name"], TemplateBody=json.dumps(template)
+        )
+
+    iam = client("iam")
+    for role in description.get("iam_roles", []):
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": role["trust"]},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+        iam.create_role(RoleName=role["name"], AssumeRolePolicyDocument=json.dumps(trust))
+        for policy in role.get("policies", []):
+            iam.attach_role_policy(
+                RoleName=role["name"], PolicyArn=f"arn:aws:iam::aws:policy/{policy}"
+            )
+    return {"vpc_id": vpc_id, "subnets": created}
