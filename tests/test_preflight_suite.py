@@ -206,14 +206,31 @@ def aws(aws):
 """
 
 
-def test_access_denied(pytester: pytest.Pytester, account: dict[str, Any]) -> None:
-    suite(pytester, account, fault("UnauthorizedOperation", 403, times=1000))
+@pytest.mark.parametrize(
+    ("code", "status", "message"),
+    [
+        (
+            "UnauthorizedOperation",
+            403,
+            "access denied to ec2:DescribeSubnets "
+            "(UnauthorizedOperation: Injected UnauthorizedOperation.)",
+        ),
+        (
+            "RequestExpired",
+            400,
+            "the credentials have expired (RequestExpired) for ec2:DescribeSubnets",
+        ),
+        ("AuthFailure", 401, "the credentials were rejected (AuthFailure) for ec2:DescribeSubnets"),
+    ],
+    ids=["access-denied", "expired-token", "rejected-credentials"],
+)
+def test_credential_problems_cannot_evaluate(
+    pytester: pytest.Pytester, account: dict[str, Any], code: str, status: int, message: str
+) -> None:
+    suite(pytester, account, fault(code, status, times=1000))
     result, summary = run(pytester, "-k", "free_ips")
     assert result.ret == 75
-    assert {t["message"] for t in summary["tests"]} == {
-        "CannotEvaluate: AWS: access denied to ec2:DescribeSubnets (UnauthorizedOperation: "
-        "Injected UnauthorizedOperation.)"
-    }
+    assert {t["message"] for t in summary["tests"]} == {f"CannotEvaluate: AWS: {message}"}
 
 
 def test_throttling_is_retried_then_passes(

@@ -30,9 +30,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from clusterready.testing.lifecycle import LoopbackServer
 
 Obj = dict[str, Any]
 
@@ -105,7 +106,7 @@ class _Fault:
     drop: bool
 
 
-class FakeCluster:
+class FakeCluster(LoopbackServer):
     """A Kubernetes API server on 127.0.0.1 (a random port), for tests.
 
     :param objects: objects to serve (dicts as ``kubectl get -o json`` shows them).
@@ -177,22 +178,11 @@ class FakeCluster:
             self._tmp.cleanup()
             self._tmp = None
 
-    def __enter__(self) -> FakeCluster:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     @property
     def url(self) -> str:
         """``http://127.0.0.1:PORT``."""
         if self._server is None:
-            raise RuntimeError("FakeCluster is not started: use it as a context manager")
+            raise self.not_started("FakeCluster")
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
@@ -200,7 +190,7 @@ class FakeCluster:
     def kubeconfig(self) -> str:
         """Path of a kubeconfig file (context ``fake``, namespace ``default``)."""
         if self._tmp is None:
-            raise RuntimeError("FakeCluster is not started: use it as a context manager")
+            raise self.not_started("FakeCluster")
         return str(Path(self._tmp.name) / "kubeconfig")
 
     def _write_kubeconfig(self) -> None:

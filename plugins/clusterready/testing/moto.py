@@ -24,8 +24,9 @@ import threading
 import time
 import urllib.request
 from collections.abc import Mapping
-from types import TracebackType
 from typing import Any
+
+from clusterready.testing.lifecycle import LoopbackServer
 
 __all__ = ["MotoServer", "seed_account"]
 
@@ -44,7 +45,7 @@ _REAL_AWS = (
 )
 
 
-class MotoServer:
+class MotoServer(LoopbackServer):
     """A moto server on loopback, in its own process.
 
     Use it as a context manager; ``environ(region)`` gives the variables that
@@ -110,21 +111,10 @@ class MotoServer:
                 self._proc.wait(timeout=10)
             self._proc = None
 
-    def __enter__(self) -> MotoServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     @property
     def url(self) -> str:
         if self._url is None:
-            raise RuntimeError("MotoServer is not started: use it as a context manager")
+            raise self.not_started("MotoServer")
         return self._url
 
     def environ(
