@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 SPEC_KEY = pytest.StashKey[ClusterSpec]()
 SPEC_SOURCE_KEY = pytest.StashKey[str]()
-TRACKER_KEY = pytest.StashKey["_RunTracker"]()
 
 CANNOT_EVALUATE = "cannot evaluate"  # the terminal's category for such reports
 
@@ -117,7 +116,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SPEC_KEY] = _load_spec(config)
     if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
         tracker = _RunTracker(config)
-        config.stash[TRACKER_KEY] = tracker
         config.pluginmanager.register(tracker, "clusterready-tracker")
         _add_junit_properties(config)
 
