@@ -81,3 +81,12 @@ def kubectl(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
         )
 
     return run
+
+
+@pytest.fixture
+def gone_kubeconfig(tmp_path: Path) -> Path:
+    """A kubeconfig whose API server has stopped: every request is refused."""
+    with FakeCluster() as gone:
+        path = tmp_path / "gone-kubeconfig"
+        path.write_text(Path(gone.kubeconfig).read_text())
+    return path

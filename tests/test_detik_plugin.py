@@ -164,15 +164,15 @@ def test_a_retry_succeeds_when_the_pod_becomes_running(
     assert result.ret == 0, result.stdout.str()
 
 
-def test_an_unreachable_cluster_during_a_try_is_exit_75(pytester: pytest.Pytester) -> None:
-    with FakeCluster() as gone:
-        pytester.path.joinpath("kubeconfig").write_text(Path(gone.kubeconfig).read_text())
+def test_an_unreachable_cluster_during_a_try_is_exit_75(
+    pytester: pytest.Pytester, gone_kubeconfig: Path
+) -> None:
     pytester.makepyfile("""
         def test_pods_run(detik):
             detik.try_("at most 2 times every 0s to find 2 pods named 'x' with 'status' "
                        "being 'running'")
     """)
-    result = pytester.runpytest_subprocess("--kubeconfig", "kubeconfig")
+    result = pytester.runpytest_subprocess("--kubeconfig", str(gone_kubeconfig))
     assert result.ret == 75
     result.stdout.fnmatch_lines(
         [

@@ -303,3 +303,22 @@ current-context: prod-eu
     with pytest.raises(CannotEvaluate) as err:
         cluster.list("pods")
     assert "s3cr3t" not in str(err.value)  # credentials never reach a message
+
+
+def test_no_kubeconfig_anywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # so ~/.kube/config does not exist
+    with pytest.raises(CannotEvaluate) as err:
+        Cluster.from_kubeconfig()
+    assert str(err.value) == (
+        "no kubeconfig: ~/.kube/config does not exist and this is not a pod with a "
+        "service account (set --kubeconfig, kube.kubeconfig or $KUBECONFIG)"
+    )
+
+
+def test_kubeconfig_from_the_environment(
+    state_cluster: FakeCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KUBECONFIG", state_cluster.kubeconfig)
+    assert Cluster.from_kubeconfig().list("pods", namespace="demo")

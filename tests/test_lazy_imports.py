@@ -49,25 +49,25 @@ def test_a_selection_that_needs_no_cluster_nor_aws_imports_neither(tmp_path: Pat
     assert heavy == []
 
 
-def test_a_kube_selection_does_not_import_boto3(tmp_path: Path) -> None:
-    (tmp_path / "test_kube_only.py").write_text(
+KUBE_ONLY = {
+    "cluster": (
         "from clusterready.kube import Cluster\n"
         "def test_pods(fake_cluster):\n"
         "    assert Cluster.from_kubeconfig(fake_cluster.kubeconfig).list('pods') == []\n"
-    )
-    code, heavy = imported(tmp_path, "-q")
-    assert code == 0
-    assert heavy == ["kubernetes"]
-
-
-def test_a_detik_selection_does_not_import_boto3(tmp_path: Path) -> None:
-    (tmp_path / "test_detik_only.py").write_text(
-        "def test_pods(fake_cluster, pytestconfig):\n"
+    ),
+    "detik": (
+        "def test_pods(fake_cluster):\n"
         "    from clusterready.detik import Detik\n"
         "    from clusterready.kube import Cluster\n"
         "    detik = Detik(Cluster.from_kubeconfig(fake_cluster.kubeconfig))\n"
         "    detik.verify(\"there is 0 pod named 'x'\")\n"
-    )
+    ),
+}
+
+
+@pytest.mark.parametrize("module", KUBE_ONLY.values(), ids=KUBE_ONLY.keys())
+def test_a_kube_selection_does_not_import_boto3(tmp_path: Path, module: str) -> None:
+    (tmp_path / "test_kube_only.py").write_text(module)
     code, heavy = imported(tmp_path, "-q")
     assert code == 0
     assert heavy == ["kubernetes"]

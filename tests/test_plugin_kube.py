@@ -32,12 +32,10 @@ def test_kube_fixture_follows_the_spec_and_options(
     assert result.ret == 0, result.stdout.str()
 
 
-def test_unreachable_cluster_is_exit_75(pytester: pytest.Pytester) -> None:
-    with FakeCluster() as gone:
-        pytester.path.joinpath("kubeconfig").write_text(Path(gone.kubeconfig).read_text())
+def test_unreachable_cluster_is_exit_75(pytester: pytest.Pytester, gone_kubeconfig: Path) -> None:
     pytester.makepyfile(USES_KUBE)
     result = pytester.runpytest_subprocess(
-        "--kubeconfig", "kubeconfig", "--namespace", "kube-system"
+        "--kubeconfig", str(gone_kubeconfig), "--namespace", "kube-system"
     )
     assert result.ret == 75
     result.stdout.fnmatch_lines(

@@ -135,17 +135,27 @@ class Cluster:
         from kubernetes.client import Configuration
 
         configuration = Configuration()
-        default = os.environ.get("KUBECONFIG") or kconfig.KUBE_CONFIG_DEFAULT_LOCATION
+        # Read now: the client library captures $KUBECONFIG once, when it is imported.
+        default = os.environ.get("KUBECONFIG") or "~/.kube/config"
         where = str(path) if path is not None else default
         if path is not None and not Path(path).is_file():
             raise CannotEvaluate(f"kubeconfig {where}: file not found")
+        if (
+            path is None
+            and not _in_cluster_only(default)
+            and not any(Path(p).expanduser().is_file() for p in default.split(os.pathsep) if p)
+        ):
+            raise CannotEvaluate(
+                f"no kubeconfig: {default} does not exist and this is not a pod with a "
+                "service account (set --kubeconfig, kube.kubeconfig or $KUBECONFIG)"
+            )
         try:
             if path is None and _in_cluster_only(default):
                 kconfig.load_incluster_config(client_configuration=configuration)
                 name = "in-cluster"
                 namespace = (_SA_DIR / "namespace").read_text().strip() or "default"
             else:
-                config_file = None if path is None else str(path)
+                config_file = default if path is None else str(path)
                 kconfig.load_kube_config(
                     config_file=config_file,
                     context=context,
