@@ -292,3 +292,18 @@ def test_version_reports_the_given_minor() -> None:
 def test_url_before_start_is_an_error() -> None:
     with pytest.raises(RuntimeError, match="not started"):
         FakeCluster().url  # noqa: B018
+
+
+def test_a_scheduled_change_can_wait_for_a_first_request(web: FakeCluster) -> None:
+    web.schedule(0.0, pod("web-2", phase="Running", app="web", tier="back"), after="/pods$")
+    time.sleep(0.2)
+    assert {p["metadata"]["name"]: p["status"]["phase"] for p in web.objects("Pod")}[
+        "web-2"
+    ] == "Pending"  # nobody has listed pods yet
+    get(web, "/api/v1/namespaces/demo/pods")
+    deadline = time.monotonic() + 10
+    while {p["metadata"]["name"]: p["status"]["phase"] for p in web.objects("Pod")}[
+        "web-2"
+    ] != "Running":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)

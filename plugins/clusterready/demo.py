@@ -1,8 +1,8 @@
 """``make demo``: the main job, end to end, on the example spec against local fakes.
 
 It starts a FakeCluster (examples/demo-cluster.yaml, whose metrics-server pods
-start a few seconds later) and a moto server seeded from examples/demo-aws.yaml,
-runs every shipped suite (``tests_preflight``, ``tests_addons``) with
+start a few seconds after the suite first lists pods) and a moto server seeded
+from examples/demo-aws.yaml, runs every shipped suite (``tests_preflight``, ``tests_addons``) with
 ``--spec examples/demo-spec.yaml`` in a child pytest process against them, then
 prints the summary that ``--json-report`` wrote.
 """
@@ -25,7 +25,7 @@ DEMO_SPEC = Path("examples") / "demo-spec.yaml"
 DEMO_CLUSTER = Path("examples") / "demo-cluster.yaml"
 DEMO_CLUSTER_LATER = Path("examples") / "demo-cluster-later.yaml"
 DEMO_AWS = Path("examples") / "demo-aws.yaml"
-#: Seconds after the start at which examples/demo-cluster-later.yaml is applied.
+#: Seconds after the first pod list at which examples/demo-cluster-later.yaml is applied.
 DEMO_DELAY = 3.0
 
 
@@ -53,7 +53,7 @@ def run_demo(root: str | os.PathLike[str], pytest_args: Sequence[str] = ()) -> i
     ):
         print(
             f"demo: a FakeCluster at {cluster.url} holds {DEMO_CLUSTER}; "
-            f"{DEMO_CLUSTER_LATER} is applied {DEMO_DELAY:g}s after pytest starts"
+            f"{DEMO_CLUSTER_LATER} is applied {DEMO_DELAY:g}s after the first pod list"
         )
         account = seed_account(yaml.safe_load((base / DEMO_AWS).read_text()), region, moto.url)
         subnets = [{"id": s["id"], "role": s["role"]} for s in account["subnets"]]
@@ -76,7 +76,9 @@ def run_demo(root: str | os.PathLike[str], pytest_args: Sequence[str] = ()) -> i
             "-o", "log_cli_format=%(levelname)-7s %(message)s", *pytest_args,
         ]  # fmt: skip
         print("$ pytest " + " ".join(command[3:]), flush=True)
-        cluster.schedule(DEMO_DELAY, lambda fake: [fake.apply(obj) for obj in later])
+        cluster.schedule(
+            DEMO_DELAY, lambda fake: [fake.apply(obj) for obj in later], after="/pods$"
+        )
         code = subprocess.run(command, cwd=base, env=moto.environ(region), check=False).returncode
         if report.exists():
             print()

@@ -136,6 +136,7 @@ class FakeCluster(LoopbackServer):
         self._snapshots: dict[tuple[str, ...], tuple[int, list[Obj]]] = {}
         self._faults: list[_Fault] = []
         self._timers: list[threading.Timer] = []
+        self._armed: list[tuple[re.Pattern[str], threading.Timer]] = []
         self._closing = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -250,8 +251,19 @@ class FakeCluster(LoopbackServer):
                 list(self._store.get((resource.group, resource.plural), {}).values())
             )
 
-    def schedule(self, seconds: float, change: Callable[[FakeCluster], object] | Obj) -> None:
-        """After ``seconds``, apply ``change`` (an object) or call it with this fake."""
+    def schedule(
+        self,
+        seconds: float,
+        change: Callable[[FakeCluster], object] | Obj,
+        *,
+        after: str | None = None,
+    ) -> None:
+        """After ``seconds``, apply ``change`` (an object) or call it with this fake.
+
+        With ``after`` (a regex), the clock starts at the first request whose path
+        matches it, not now: ``schedule(3, pod, after="/pods$")`` changes the pod 3 s
+        after a client first lists pods, however long the client took to start.
+        """
 
         def run() -> None:
             if self._closing.is_set():
@@ -263,7 +275,11 @@ class FakeCluster(LoopbackServer):
 
         timer = threading.Timer(seconds, run)
         timer.daemon = True
-        self._timers.append(timer)
+        with self._lock:
+            self._timers.append(timer)
+            if after is not None:
+                self._armed.append((re.compile(after), timer))
+                return
         timer.start()
 
     def fail(
@@ -344,6 +360,9 @@ class FakeCluster(LoopbackServer):
     def _record(self, request: Request) -> _Fault | None:
         with self._lock:
             self._requests.append(request)
+            for armed in [a for a in self._armed if a[0].search(request.path)]:
+                self._armed.remove(armed)
+                armed[1].start()
             for fault in self._faults:
                 if fault.times > 0 and fault.pattern.search(request.path):
                     fault.times -= 1
