@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -84,9 +85,33 @@ def kubectl(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
 
 
 @pytest.fixture
-def gone_kubeconfig(tmp_path: Path) -> Path:
-    """A kubeconfig whose API server has stopped: every request is refused."""
-    with FakeCluster() as gone:
-        path = tmp_path / "gone-kubeconfig"
-        path.write_text(Path(gone.kubeconfig).read_text())
+def refused_url() -> Iterator[str]:
+    """An http URL on loopback that refuses connections: the port is bound (so no
+    other server can take it) but nothing listens."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@pytest.fixture
+def gone_kubeconfig(tmp_path: Path, refused_url: str) -> Path:
+    """A kubeconfig whose API server is gone: every connection is refused."""
+    path = tmp_path / "gone-kubeconfig"
+    path.write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": "fake",
+                "clusters": [{"name": "fake", "cluster": {"server": refused_url}}],
+                "users": [{"name": "fake", "user": {}}],
+                "contexts": [
+                    {
+                        "name": "fake",
+                        "context": {"cluster": "fake", "user": "fake", "namespace": "default"},
+                    }
+                ],
+            }
+        )
+    )
     return path

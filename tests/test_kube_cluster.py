@@ -238,10 +238,8 @@ def test_a_dropped_connection_is_retried(state_cluster: FakeCluster) -> None:
     assert len(cluster.list("pods", namespace="demo")) == 3
 
 
-def test_an_unreachable_server_cannot_evaluate() -> None:
-    with FakeCluster() as fake:
-        url = fake.url  # a port that is free once the fake stops
-    cluster = Cluster(url, name="gone", sleep=Sleeps(), policy=RequestPolicy(attempts=2))
+def test_an_unreachable_server_cannot_evaluate(refused_url: str) -> None:
+    cluster = Cluster(refused_url, name="gone", sleep=Sleeps(), policy=RequestPolicy(attempts=2))
     with pytest.raises(
         CannotEvaluate,
         match=r"cluster 'gone': cannot read discovery: "
