@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from clusterready.testing import FakeCluster, load_objects
+from conftest import ROOT
+
 PROBE = """
 import json, sys
 import pytest
@@ -69,5 +72,36 @@ KUBE_ONLY = {
 def test_a_kube_selection_does_not_import_boto3(tmp_path: Path, module: str) -> None:
     (tmp_path / "test_kube_only.py").write_text(module)
     code, heavy = imported(tmp_path, "-q")
+    assert code == 0
+    assert heavy == ["kubernetes"]
+
+
+def test_the_shipped_addons_selection_does_not_import_boto3(
+    tmp_path: Path, fake_cluster: FakeCluster
+) -> None:
+    """`pytest -m addons` collects tests_preflight/ too; its modules must not pull boto3 in."""
+    for obj in load_objects(
+        ROOT / "examples" / "demo-cluster.yaml", ROOT / "examples" / "demo-cluster-later.yaml"
+    ):
+        fake_cluster.apply(obj)
+    code, heavy = imported(
+        tmp_path,
+        "-m",
+        "addons",
+        "--rootdir",
+        str(ROOT),
+        "-c",
+        str(ROOT / "pyproject.toml"),
+        str(ROOT / "tests_preflight"),
+        str(ROOT / "tests_addons"),
+        "--kubeconfig",
+        fake_cluster.kubeconfig,
+        "--namespace",
+        "kube-system",
+        "--param",
+        "METRICS-SERVER=v0.7.2",
+        "--detik-max-attempts",
+        "1",
+    )
     assert code == 0
     assert heavy == ["kubernetes"]

@@ -17,8 +17,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import botocore.exceptions
-
 from clusterready.aws.session import AwsSession, aws_errors
 from clusterready.errors import CannotEvaluate
 from clusterready.spec import PreflightSection
@@ -119,6 +117,8 @@ class Inventory:
     @functools.cached_property
     def vpc(self) -> dict[str, Any] | None:
         """The VPC, or None when it does not exist."""
+        import botocore.exceptions
+
         try:
             found = self._call("ec2", "describe_vpcs", allow=_VPC_MISSING, VpcIds=[self.vpc_id])[
                 "Vpcs"
@@ -226,6 +226,8 @@ class Inventory:
     @functools.cached_property
     def roles(self) -> dict[str, Role | None]:
         """The spec's IAM roles by name (None when a role does not exist)."""
+        import botocore.exceptions
+
         roles: dict[str, Role | None] = {}
         for spec in self.spec.iam_roles:
             try:
@@ -260,6 +262,8 @@ _VPC_MISSING = ("InvalidVpcID.NotFound", "InvalidVpcID.Malformed")
 @contextmanager
 def _unexpected(action: str, allow: tuple[str, ...]) -> Iterator[None]:
     """A ClientError no check expects says nothing about readiness: cannot evaluate."""
+    import botocore.exceptions
+
     try:
         yield
     except botocore.exceptions.ClientError as err:

@@ -20,13 +20,15 @@ import collections
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
-
-import boto3
-import botocore.config
-import botocore.exceptions
+from typing import TYPE_CHECKING, Any
 
 from clusterready.errors import CannotEvaluate
+
+if TYPE_CHECKING:
+    import botocore.exceptions
+
+# boto3 and botocore (~170 ms) are imported when a session is made, not when the
+# suites are collected: `pytest -m addons` never pays for them.
 
 __all__ = ["AwsSession", "RetryPolicy", "aws_errors"]
 
@@ -86,6 +88,9 @@ class AwsSession:
     def __init__(
         self, region: str = "", profile: str = "", retry: RetryPolicy | None = None
     ) -> None:
+        import boto3
+        import botocore.config
+
         self.retry = retry or RetryPolicy()
         self.calls: collections.Counter[str] = collections.Counter()
         self._clients: dict[str, Any] = {}
@@ -151,6 +156,8 @@ def aws_errors(action: str) -> Iterator[None]:
     ClientErrors that say something about the checked state (a missing subnet,
     a missing parameter) are left to the caller.
     """
+    import botocore.exceptions
+
     try:
         yield
     except botocore.exceptions.NoRegionError:
