@@ -3,23 +3,34 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from clusterready.testing import FakeCluster
+from clusterready.testing import FakeCluster, Request
+from clusterready.testing.moto import AwsRequest, MotoServer
+from clusterready.version import USER_AGENT
 
 pytest_plugins = ["pytester"]
 
-#: When set, every request a fake_cluster saw is appended to this file (JSON lines).
-REQUEST_LOG = "CLUSTERREADY_TEST_REQUEST_LOG"
-
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "slow: an end-to-end test that takes seconds (the demo, a wheel build); "
+        "`make check` leaves them out, `make test` and CI run them.",
+    )
+    config.addinivalue_line(
+        "markers",
+        "writes_on_purpose: the test sends writes to see them refused; the read-only "
+        "audit of its teardown is off.",
+    )
 
 
 @pytest.fixture
@@ -42,15 +53,49 @@ def cluster_state() -> list[dict[str, Any]]:
     return [doc for doc in yaml.safe_load_all(text) if doc]
 
 
-@pytest.fixture
-def fake_cluster(fake_cluster: FakeCluster) -> Iterator[FakeCluster]:
-    """The plugin's fake_cluster, whose requests are also logged (tests/test_read_only.py)."""
-    yield fake_cluster
-    log = os.environ.get(REQUEST_LOG)
-    if log:
-        with open(log, "a", encoding="utf-8") as out:
-            for r in fake_cluster.requests:
-                out.write(json.dumps({"method": r.method, "path": r.path}) + "\n")
+# --------------------------------------------------------------------------- read-only audit
+
+#: The moto servers of this process, with how many of their requests were audited.
+_AUDITED_MOTO: dict[int, tuple[MotoServer, int]] = {}
+
+
+@pytest.fixture(scope="session")
+def moto_server(moto_server: MotoServer) -> MotoServer:
+    """The plugin's moto_server, whose request log every test's teardown audits."""
+    _AUDITED_MOTO.setdefault(id(moto_server), (moto_server, 0))
+    return moto_server
+
+
+def writes_seen(kube: Iterable[Request], aws: Iterable[AwsRequest]) -> list[str]:
+    """What in these request logs was not a read: a Kubernetes request other than a GET,
+    an AWS request sent by clusterready (its user agent) other than Describe/Get/List.
+    Other AWS requests are the tests' own seeding."""
+    found = [f"Kubernetes: {r.method} {r.path}" for r in kube if r.method != "GET"]
+    found += [
+        f"AWS: {r.method} {r.path} {r.operation or '(REST)'}"
+        for r in aws
+        if USER_AGENT in r.user_agent and not r.is_read
+    ]
+    return found
+
+
+@pytest.fixture(autouse=True)
+def _read_only(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Read-only by construction, proved from the servers' side at every teardown: each
+    FakeCluster of this process saw only GETs, and the moto server only reads from
+    clusterready, whichever client sent them (Cluster, kubectl, a child pytest)."""
+    with FakeCluster.recording() as kube:
+        yield
+    aws: list[AwsRequest] = []
+    for key, (server, audited) in list(_AUDITED_MOTO.items()):
+        new = server.requests(since=audited)
+        _AUDITED_MOTO[key] = (server, audited + len(new))
+        aws += new
+    if request.node.get_closest_marker("writes_on_purpose") is None:
+        writes = writes_seen(kube, aws)
+        assert not writes, "clusterready is read-only, but these requests write:\n" + "\n".join(
+            writes
+        )
 
 
 @pytest.fixture

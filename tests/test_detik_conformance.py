@@ -1,5 +1,6 @@
 """Conformance with bats-detik v1.4.0: every verify, try and lint case of
-../shared/detik/cases.jsonl (taken from bats-detik's own suite).
+tests/data/detik/cases.jsonl (taken from bats-detik's own suite; provenance and
+license in tests/data/detik/README.md).
 
 Each verify/try case runs twice:
 
@@ -15,8 +16,9 @@ deviations of docs/detik-compat.md, each asserted here as its new behaviour.
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
+import re
 import shlex
 import stat
 from pathlib import Path
@@ -29,9 +31,8 @@ from clusterready.detik.lint import lint
 from clusterready.errors import CannotEvaluate
 from conftest import ROOT
 
-CASES_FILE = Path(
-    os.environ.get("CLUSTERREADY_DETIK_CASES", ROOT.parent / "shared" / "detik" / "cases.jsonl")
-)
+DATA = ROOT / "tests" / "data" / "detik"
+CASES_FILE = DATA / "cases.jsonl"
 
 
 def load_cases() -> list[dict[str, Any]]:
@@ -50,10 +51,19 @@ CLIENT_ERROR_CASES = {"verify-L116", "try-find-being-L85", "try-find-matching-L1
 
 
 def test_the_conformance_cases_are_here() -> None:
-    if not CASES and not os.environ.get("CI"):
-        pytest.skip(f"no conformance cases at {CASES_FILE} (set CLUSTERREADY_DETIK_CASES)")
+    assert CASES_FILE.is_file(), f"the conformance cases are missing: {CASES_FILE}"
     assert len(CHECKS) == 103
     assert len(LINTS) == 10
+
+
+def test_the_cases_are_the_ones_the_provenance_names() -> None:
+    """tests/data/detik/README.md gives the file's sha256: a changed file changes it too."""
+    declared = re.search(
+        r"sha256 of `cases.jsonl`: `([0-9a-f]{64})`", (DATA / "README.md").read_text()
+    )
+    assert declared, "tests/data/detik/README.md gives no sha256 of cases.jsonl"
+    assert hashlib.sha256(CASES_FILE.read_bytes()).hexdigest() == declared.group(1)
+    assert "MIT License" in (DATA / "LICENSE").read_text()
 
 
 MOCK = """#!/bin/bash

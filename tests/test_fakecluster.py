@@ -226,8 +226,9 @@ def test_not_found_is_a_status_body(web: FakeCluster) -> None:
     }
 
 
+@pytest.mark.writes_on_purpose
 def test_clients_cannot_write() -> None:
-    with FakeCluster() as fake:  # not the logging fixture: this test writes on purpose
+    with FakeCluster() as fake:
         status, body, _ = get(fake, "/api/v1/namespaces/default/pods", method="POST")
     assert status == 405
     assert body["reason"] == "MethodNotAllowed"

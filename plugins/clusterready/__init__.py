@@ -17,8 +17,7 @@ from clusterready.errors import (
     UsageError,
 )
 from clusterready.spec import ClusterSpec
-
-__version__ = "0.1.0"
+from clusterready.version import __version__
 
 __all__ = [
     "CannotEvaluate",

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from clusterready.errors import CannotEvaluate
+from clusterready.version import USER_AGENT
 
 if TYPE_CHECKING:
     import botocore.exceptions
@@ -102,6 +103,7 @@ class AwsSession:
             retries={"mode": "standard", "total_max_attempts": self.retry.attempts},
             connect_timeout=self.retry.connect_timeout,
             read_timeout=self.retry.read_timeout,
+            user_agent_extra=USER_AGENT,  # CloudTrail (and our tests) tell our calls apart
         )
         self.session.events.register("before-call", self._before_call)
 

@@ -31,11 +31,11 @@ import urllib3
 
 from clusterready.errors import CannotEvaluate
 from clusterready.kube.discovery import Discovery, ResourceType
+from clusterready.version import USER_AGENT
 
 __all__ = ["Cluster", "RequestPolicy"]
 
 _SA_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
-_USER_AGENT = "clusterready/0.1"
 
 
 @dataclass(frozen=True)
@@ -261,7 +261,7 @@ class Cluster:
             ) from None
 
     def _get_once(self, url: str, path: str, what: str) -> dict[str, Any]:
-        headers = {"Accept": "application/json", "User-Agent": _USER_AGENT}
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         if self._auth is not None:
             headers.update(self._auth())
         try:

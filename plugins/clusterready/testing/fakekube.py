@@ -26,11 +26,12 @@ import socket
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
 from clusterready.testing.lifecycle import LoopbackServer
@@ -114,6 +115,9 @@ class FakeCluster(LoopbackServer):
     :param kinds: extra resource types (CRDs) beyond the built-in ones and those
         inferred from ``objects``.
     """
+
+    _recordings: ClassVar[list[list[Request]]] = []
+    _recordings_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(
         self,
@@ -308,6 +312,28 @@ class FakeCluster(LoopbackServer):
         with self._lock:
             return list(self._requests)
 
+    @classmethod
+    @contextmanager
+    def recording(cls) -> Iterator[list[Request]]:
+        """Every request that any FakeCluster of this process receives inside the block.
+
+        It proves a whole test (whichever fakes it starts) stayed read-only:
+
+        >>> import urllib.request
+        >>> with FakeCluster.recording() as seen, FakeCluster() as fake:
+        ...     _ = urllib.request.urlopen(fake.url + "/version").read()
+        >>> [(r.method, r.path) for r in seen]
+        [('GET', '/version')]
+        """
+        seen: list[Request] = []
+        with cls._recordings_lock:
+            cls._recordings.append(seen)
+        try:
+            yield seen
+        finally:
+            with cls._recordings_lock:
+                cls._recordings[:] = [r for r in cls._recordings if r is not seen]
+
     # ------------------------------------------------------------------ resource types
 
     def _kind_of(self, obj: Obj) -> ResourceKind:
@@ -358,6 +384,9 @@ class FakeCluster(LoopbackServer):
     # ------------------------------------------------------------------ serving
 
     def _record(self, request: Request) -> _Fault | None:
+        with self._recordings_lock:
+            for seen in self._recordings:
+                seen.append(request)
         with self._lock:
             self._requests.append(request)
             for armed in [a for a in self._armed if a[0].search(request.path)]:

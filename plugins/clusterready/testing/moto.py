@@ -5,6 +5,8 @@ process; :meth:`MotoServer.environ` gives the variables that point boto3 at it
 (``AWS_ENDPOINT_URL``, dummy credentials, a region, no profile or config file),
 so checks run unchanged. The pytest fixture ``moto_server`` starts one per
 process (so one per xdist worker) and sets those variables for the session.
+:meth:`MotoServer.requests` reads the server's request log (moto's recorder), so a
+test can prove from the server's side that what it ran only read.
 
 :func:`seed_account` builds a VPC as a cluster needs it (public and private
 subnets over several AZs, an internet gateway, NAT gateways, route tables, a
@@ -15,20 +17,25 @@ exports and IAM roles a description asks for. ``make demo`` seeds it from
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
 from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from clusterready.testing.lifecycle import LoopbackServer
 
-__all__ = ["MotoServer", "seed_account"]
+__all__ = ["AwsRequest", "MotoServer", "seed_account"]
 
 _RUNNING = re.compile(r"Running on (http://127\.0\.0\.1:\d+)")
 
@@ -45,6 +52,54 @@ _REAL_AWS = (
 )
 
 
+#: What a read-only AWS operation's name starts with.
+READ_OPERATIONS = ("Describe", "Get", "List")
+
+
+@dataclass(frozen=True)
+class AwsRequest:
+    """One request a moto server received, as its recorder logged it."""
+
+    method: str
+    path: str
+    #: The API operation (``Action`` of the query protocols, ``X-Amz-Target`` of the
+    #: JSON ones), or "" for a REST API (S3, EKS...), where the method says it all.
+    operation: str
+    user_agent: str
+
+    @property
+    def is_read(self) -> bool:
+        """A Describe*/Get*/List* operation, or a GET/HEAD of a REST API.
+
+        >>> AwsRequest("POST", "/", "DescribeSubnets", "").is_read
+        True
+        >>> AwsRequest("POST", "/", "CreateVpc", "").is_read
+        False
+        """
+        if self.operation:
+            return self.operation.startswith(READ_OPERATIONS)
+        return self.method in ("GET", "HEAD")
+
+
+def _aws_request(entry: Mapping[str, Any]) -> AwsRequest:
+    headers = {str(k).lower(): str(v) for k, v in entry.get("headers", {}).items()}
+    body = entry.get("body") or ""
+    if entry.get("body_encoded"):
+        body = base64.b64decode(body).decode("utf-8", "replace")
+    split = urlsplit(str(entry.get("url", "")))
+    target = headers.get("x-amz-target", "")
+    if target:
+        operation = target.rpartition(".")[2]
+    else:
+        form = parse_qs(split.query)
+        if "x-www-form-urlencoded" in headers.get("content-type", ""):
+            form.update(parse_qs(body))
+        operation = (form.get("Action") or [""])[0]
+    return AwsRequest(
+        str(entry.get("method", "")), split.path, operation, headers.get("user-agent", "")
+    )
+
+
 class MotoServer(LoopbackServer):
     """A moto server on loopback, in its own process.
 
@@ -56,11 +111,19 @@ class MotoServer(LoopbackServer):
         self.start_timeout = start_timeout
         self._proc: subprocess.Popen[str] | None = None
         self._url: str | None = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
 
     def start(self) -> MotoServer:
         if self._proc is not None:
             return self
-        env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+        self._tmp = tempfile.TemporaryDirectory(prefix="motoserver-")
+        env = {
+            **os.environ,
+            "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+            # moto's recorder logs every request (headers and body) as a JSON line.
+            "MOTO_ENABLE_RECORDING": "true",
+            "MOTO_RECORDER_FILEPATH": str(self._log),
+        }
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "0"],
             env=env,
@@ -110,6 +173,26 @@ class MotoServer(LoopbackServer):
                 self._proc.kill()
                 self._proc.wait(timeout=10)
             self._proc = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    @property
+    def _log(self) -> Path:
+        if self._tmp is None:
+            raise self.not_started("MotoServer")
+        return Path(self._tmp.name) / "requests.jsonl"
+
+    def requests(self, since: int = 0) -> list[AwsRequest]:
+        """The requests received so far (from the ``since``-th on), in order.
+
+        Every client's requests are there, the seeding's too: a request's
+        ``user_agent`` tells who sent it (clusterready's carry ``clusterready/``).
+        """
+        if not self._log.exists():
+            return []
+        lines = self._log.read_text(encoding="utf-8").splitlines()[since:]
+        return [_aws_request(json.loads(line)) for line in lines if line.strip()]
 
     @property
     def url(self) -> str:
