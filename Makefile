@@ -4,31 +4,42 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint types unit bench clean
+.PHONY: demo check test lint types hooks unit bench clean
 
+# The `dev` extra: the tests' needs (`test`), ruff (`lint`), mypy (`typing`), pre-commit, tox.
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "bootstrapping $(VENV) (pinned by constraints.txt)..."
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check \
-		-c constraints.txt -e '.[test]'
+		-c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
 ## demo: run the main job on the embedded example spec, against local fakes
 demo: $(STAMP)
 	@$(BIN)/clusterready demo
 
-## test: lint, type-check and run this project's own tests
-test: lint types unit
+PYTEST := $(BIN)/pytest tests plugins --doctest-modules -n 2 -q
 
+## check: the developer's fast loop: lint, types, the tests not marked slow
+check: lint types
+	$(PYTEST) -m "not slow"
+
+## test: what CI runs: lint, types, the pre-commit hooks, every test (slow ones too)
+test: lint types hooks unit
+
+# ruff's and mypy's paths are in pyproject.toml.
 lint: $(STAMP)
-	$(BIN)/ruff check plugins tests tests_preflight tests_addons benchmarks conftest.py
-	$(BIN)/ruff format --check plugins tests tests_preflight tests_addons benchmarks conftest.py
+	$(BIN)/ruff check
+	$(BIN)/ruff format --check
 
 types: $(STAMP)
-	$(BIN)/mypy plugins
+	$(BIN)/mypy
+
+hooks: $(STAMP)
+	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
 unit: $(STAMP)
-	$(BIN)/pytest tests plugins --doctest-modules -n 2 -q
+	$(PYTEST)
 
 ## bench: side-by-side benchmarks, printing ratios
 # awscli pins its own botocore, so the CLI baseline gets a venv of its own.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -197,7 +198,9 @@ def test_d15_the_client_is_not_evaluated(tmp_path: Path) -> None:
 
 
 def test_d16_an_erroring_attempt_is_a_failed_attempt() -> None:
-    answers = iter([CannotEvaluate("cluster 'x': 503"), [("web-1", "Running")]])
+    answers: Iterator[CannotEvaluate | list[tuple[str, str]]] = iter(
+        [CannotEvaluate("cluster 'x': 503"), [("web-1", "Running")]]
+    )
 
     class Flaky:
         def rows(self, query: Query) -> list[tuple[str, str]]:
