@@ -209,14 +209,14 @@ MALFORMED = [
     pytest.param(
         {"s.yaml": "cluster:\n  name: [unclosed\n"},
         ["--spec", "s.yaml"],
-        "s.yaml: invalid YAML at line 3, column 1",
+        "s.yaml:3:1: invalid YAML: expected ',' or ']'",
         id="bad-yaml",
     ),
     pytest.param({}, ["--spec", "missing.yaml"], "missing.yaml: file not found", id="missing-file"),
     pytest.param(
         {"s.json": '{"cluster": {"name": "x",}}'},
         ["--spec", "s.json"],
-        "s.json: invalid JSON at line 1, column 26: Expecting property name",
+        "s.json:1:26: invalid JSON: Expecting property name",
         id="bad-json",
     ),
     pytest.param(
@@ -369,10 +369,7 @@ def test_invalid_inline_json_in_environment(
     result = pytester.runpytest_subprocess()
     assert result.ret == 4
     result.stderr.fnmatch_lines(
-        [
-            "ERROR: clusterready: $CLUSTERREADY_SPEC: "
-            "invalid JSON at line 1, column 12: Expecting value"
-        ]
+        ["ERROR: clusterready: $CLUSTERREADY_SPEC:1:12: invalid JSON: Expecting value"]
     )
 
 

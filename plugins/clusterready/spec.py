@@ -32,6 +32,15 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
 
 from clusterready.errors import SpecError
+from clusterready.limits import (
+    MAX_DEPTH,
+    LimitError,
+    check_int,
+    compile_regex,
+    parse_int,
+    shown,
+    too_many_digits,
+)
 
 ENV_SPEC = "CLUSTERREADY_SPEC"
 NOT_INSTALLED = "none"
@@ -65,10 +74,18 @@ def _regex(value: Any) -> str | None:
     if value in ("", None):
         return None
     try:
-        re.compile(value)
+        compile_regex(value)
+    except LimitError as err:
+        return f"{err} in the regular expression {shown(value)}"
     except re.error as err:
-        return f"expected a valid regular expression, found {value!r} ({err})"
+        return f"expected a valid regular expression, found {shown(value)} ({err})"
     return None
+
+
+def _secret_regex(value: Any) -> str | None:
+    """As :func:`_regex`, without showing the pattern (it may give a secret away)."""
+    problem = _regex(value)
+    return problem and "expected a valid regular expression (the pattern is not shown)"
 
 
 _DNS_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
@@ -206,12 +223,39 @@ class SsmParameterSpec:
     )
     pattern: str = field(
         default="",
-        metadata=_doc("Regular expression the value must match (optional; never printed).", _regex),
+        metadata=_doc(
+            "Regular expression the value must match (optional; shown only when the type is "
+            "String or StringList).",
+            _secret_regex,
+        ),
     )
+
+    #: What stands for a pattern that is not shown.
+    HIDDEN: ClassVar[str] = "<not shown>"
 
     def _validate(self) -> None:
         if not self.name:
             raise SpecError("expected a parameter name", found="none", path="name")
+
+    @property
+    def pattern_shown(self) -> str:
+        """The pattern as it may be printed: itself for a String or StringList parameter,
+        :attr:`HIDDEN` otherwise (a SecureString's pattern gives its value away).
+
+        >>> SsmParameterSpec("/a", "SecureString", "^s3cr3t$").pattern_shown
+        '<not shown>'
+        """
+        return (
+            self.pattern
+            if self.type in ("String", "StringList") or not self.pattern
+            else (self.HIDDEN)
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"SsmParameterSpec(name={self.name!r}, type={self.type!r}, "
+            f"pattern={self.pattern_shown!r})"
+        )
 
 
 @dataclass(frozen=True)
@@ -318,9 +362,13 @@ class ClusterSpec:
         version = self.addon_version(name)
         return version is not None and version.lower() != NOT_INSTALLED
 
-    def to_dict(self) -> dict[str, Any]:
-        """The spec as plain data (JSON-serialisable)."""
-        return _plain(self)  # type: ignore[no-any-return]
+    def to_dict(self, *, reveal: bool = False) -> dict[str, Any]:
+        """The spec as plain data (JSON-serialisable).
+
+        The patterns of SSM parameters not declared String or StringList are
+        ``"<not shown>"`` unless ``reveal`` (they may give a SecureString away).
+        """
+        return _plain(self, reveal)  # type: ignore[no-any-return]
 
     # ------------------------------------------------------------------ construction
 
@@ -416,7 +464,7 @@ def param_key(name: str) -> str:
     """
     if not _PARAM_NAME.fullmatch(name):
         raise SpecError(
-            "expected a parameter name of letters, digits, '-' and '_'", found=repr(name)
+            "expected a parameter name of letters, digits, '-' and '_'", found=shown(name)
         )
     canonical = name.upper().replace("-", "_")
     if canonical in PARAMETERS:
@@ -449,7 +497,7 @@ def apply_override(spec: ClusterSpec, key: str, raw: str, *, source: str = "") -
     parts = key.split(".")
     if not key or any(not p for p in parts):
         raise SpecError(
-            "expected a dotted key such as preflight.min_free_ips", found=repr(key), source=source
+            "expected a dotted key such as preflight.min_free_ips", found=shown(key), source=source
         )
     try:
         result = _set_in(spec, type(spec), parts, raw, done=[])
@@ -481,8 +529,8 @@ def _set_in(node: Any, tp: Any, parts: list[str], raw: str, done: list[str]) -> 
         return updated
     if origin is tuple:
         item_tp = typing.get_args(tp)[0]
-        if not head.isdigit():
-            raise SpecError("expected a list index (0, 1, ...)", found=repr(head), path=here)
+        if not re.fullmatch(r"[0-9]{1,9}", head, re.ASCII):
+            raise SpecError("expected a list index (0, 1, ...)", found=shown(head), path=here)
         index = int(head)
         if index >= len(node):
             raise SpecError(
@@ -556,8 +604,8 @@ def _build(tp: Any, value: Any, path: str = "") -> Any:
     if origin is Literal:
         choices = typing.get_args(tp)
         if value not in choices:
-            shown = ", ".join(repr(c) for c in choices if c != "")
-            raise SpecError(f"expected one of {shown}", found=_describe(value), path=path)
+            options = ", ".join(repr(c) for c in choices if c != "")
+            raise SpecError(f"expected one of {options}", found=_describe(value), path=path)
         return value
     if origin is tuple:
         item_tp = typing.get_args(tp)[0]
@@ -580,6 +628,10 @@ def _build(tp: Any, value: Any, path: str = "") -> Any:
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise SpecError("expected an integer", found=_describe(value), path=path)
+        try:
+            check_int(value)
+        except LimitError as err:
+            raise SpecError(str(err), path=path) from None
         return value
     if tp is str:
         if not isinstance(value, str):
@@ -622,16 +674,20 @@ def _from_text(tp: Any, raw: str, path: str) -> Any:
     if tp is str or origin is Literal:
         return _build(tp, raw, path)
     if tp is int:
-        if not re.fullmatch(r"[+-]?\d+", text):
-            raise SpecError("expected an integer", found=repr(raw), path=path)
-        return int(text)
+        try:
+            number = parse_int(text)
+        except LimitError as err:
+            raise SpecError(str(err), path=path) from None
+        if number is None:
+            raise SpecError("expected an integer", found=shown(raw), path=path)
+        return number
     if tp is bool:
         lowered = text.lower()
         if lowered in ("true", "yes", "on", "1"):
             return True
         if lowered in ("false", "no", "off", "0"):
             return False
-        raise SpecError("expected true or false", found=repr(raw), path=path)
+        raise SpecError("expected true or false", found=shown(raw), path=path)
     if origin is tuple:
         if text.startswith("["):
             return _build(tp, _parse_yaml(text, path or "value"), path)
@@ -650,11 +706,11 @@ def _describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"boolean {str(value).lower()}"
     if isinstance(value, int):
-        return f"integer {value}"
+        return f"integer {value}" if abs(value) < 10**20 else "an integer of over 20 digits"
     if isinstance(value, float):
         return f"number {value}"
     if isinstance(value, str):
-        return f"string {value!r}"
+        return f"string {shown(value)}"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, Mapping):
@@ -662,13 +718,15 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, reveal: bool) -> Any:
+    if isinstance(value, SsmParameterSpec) and not reveal:
+        value = dataclasses.replace(value, pattern=value.pattern_shown)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: _plain(getattr(value, f.name), reveal) for f in dataclasses.fields(value)}
     if isinstance(value, tuple):
-        return [_plain(v) for v in value]
+        return [_plain(v, reveal) for v in value]
     if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: _plain(v, reveal) for k, v in value.items()}
     return value
 
 
@@ -678,7 +736,7 @@ def _plain(value: Any) -> Any:
 def _split_assignment(item: str, option: str, form: str) -> tuple[str, str]:
     name, sep, value = item.partition("=")
     if not sep or not name.strip():
-        raise SpecError(f"expected {form}", found=repr(item), source=option)
+        raise SpecError(f"expected {form}", found=shown(item), source=option)
     return name.strip(), value
 
 
@@ -696,26 +754,76 @@ def _read_file(path: Path, source: str) -> Any:
     return _parse_yaml(text, source)
 
 
+def _at(source: str, line: int, column: int) -> str:
+    """``file:line:column``, as compilers and editors write a place in a file."""
+    return f"{source}:{line}:{column}"
+
+
+def _json_int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:  # more digits than int() takes
+        raise LimitError(too_many_digits(text)) from None
+
+
 def _parse_json(text: str, source: str) -> Any:
     try:
-        return json.loads(text)
+        data = json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as err:
         raise SpecError(
-            f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}", source=source
+            f"invalid JSON: {err.msg}", source=_at(source, err.lineno, err.colno)
         ) from None
+    except LimitError as err:
+        raise SpecError(f"invalid JSON: {err}", source=source) from None
+    except RecursionError:
+        raise SpecError(
+            f"invalid JSON: nested deeper than {MAX_DEPTH} levels", source=source
+        ) from None
+    _check_depth(data, source, "JSON")
+    return data
+
+
+def _check_depth(data: Any, source: str, what: str) -> None:
+    """Refuse documents nested deeper than MAX_DEPTH (walked without recursion)."""
+    level: list[Any] = [data]
+    for _ in range(MAX_DEPTH):
+        level = [
+            child
+            for node in level
+            if isinstance(node, list | dict)
+            for child in (node.values() if isinstance(node, dict) else node)
+        ]
+        if not level:
+            return
+    raise SpecError(f"invalid {what}: nested deeper than {MAX_DEPTH} levels", source=source)
 
 
 def _parse_yaml(text: str, source: str) -> Any:
     import yaml  # deferred: `pytest --help` need not pay for it
 
+    from clusterready.yamlread import BoundedLoader, position
+
+    loader = None
     try:
-        return yaml.safe_load(text)
+        loader = BoundedLoader(text)  # the reader checks every character here
+        return loader.get_single_data()
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise SpecError(f"invalid YAML{where}: {err.problem}", source=source) from None
-    except yaml.YAMLError as err:  # pragma: no cover - every parser error is marked
-        raise SpecError(f"invalid YAML: {err}", source=source) from None
+        mark = err.problem_mark or err.context_mark
+        where = _at(source, mark.line + 1, mark.column + 1) if mark else source
+        problem = err.problem or err.context or "malformed"
+        raise SpecError(f"invalid YAML: {problem}", source=where) from None
+    except yaml.reader.ReaderError as err:
+        line, column = position(text, err.position)
+        raise SpecError(
+            f"invalid YAML: unacceptable character #x{err.character:04x} "
+            "(control characters are not allowed)",
+            source=_at(source, line, column),
+        ) from None
+    except yaml.YAMLError as err:  # pragma: no cover - every other parser error is marked
+        raise SpecError(f"invalid YAML: {' '.join(str(err).split())}", source=source) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
 
 
 _SECTIONS = frozenset(f.name for f in dataclasses.fields(ClusterSpec))
@@ -731,8 +839,22 @@ def _classify(data: Any, source: str) -> tuple[dict[str, Any], list[tuple[str, s
     if "context" in data and isinstance(data.get("data"), Mapping):  # Argo Events payload
         body = data["data"].get("body")
         return _classify(body, f"{source} (data.body)")
-    if data.get("kind") in _WORKFLOW_KINDS:
-        parameters = data.get("spec", {}).get("arguments", {}).get("parameters", [])
+    kind = data.get("kind")
+    if "kind" in data and not isinstance(kind, str):
+        raise SpecError(
+            "expected a string such as Workflow or WorkflowTemplate",
+            found=_describe(kind),
+            source=source,
+            path="kind",
+        )
+    if kind in _WORKFLOW_KINDS:
+        parameters = _member(
+            _member(_member(data, "spec", source), "arguments", source, "spec"),
+            "parameters",
+            source,
+            "spec.arguments",
+            default=[],
+        )
         return {}, _parameter_list(parameters, f"{source} (spec.arguments.parameters)")
     if (
         data.keys()
@@ -741,6 +863,23 @@ def _classify(data: Any, source: str) -> tuple[dict[str, Any], list[tuple[str, s
     ):
         return {}, [(k, _param_text(v), f"{source}: {k}") for k, v in data.items()]
     return dict(data), []
+
+
+def _member(
+    node: Mapping[str, Any], key: str, source: str, at: str = "", default: Any = None
+) -> Any:
+    """``node[key]`` of a workflow manifest: absent is ``default`` (an empty mapping unless
+    given), present it must be a mapping (or ``default``'s type)."""
+    default = {} if default is None else default
+    if key not in node:
+        return default
+    value = node[key]
+    if not isinstance(value, type(default)):
+        expected = "a list" if isinstance(default, list) else "a mapping"
+        raise SpecError(
+            f"expected {expected}", found=_describe(value), source=source, path=_join(at, key)
+        )
+    return value
 
 
 def _parameter_list(items: Any, source: str) -> list[tuple[str, str, str]]:

@@ -26,6 +26,7 @@ from clusterready.detik.grammar import Statement, parse
 from clusterready.detik.sources import ClusterSource, Query, Row, Source
 from clusterready.errors import CannotEvaluate, CheckFailed, DetikSyntaxError
 from clusterready.kube.cluster import Cluster
+from clusterready.kube.jsonpath import JsonPathError
 
 __all__ = ["Detik", "Outcome"]
 
@@ -255,7 +256,10 @@ class Detik:
     # ------------------------------------------------------------------ one evaluation
 
     def _evaluate(self, stmt: Statement) -> _Attempt:
-        rows = self.source.rows(self._query(stmt))
+        try:
+            rows = self.source.rows(self._query(stmt))
+        except JsonPathError as err:  # the cluster answered; the property fails on its data
+            return _Attempt(False, (messages.cannot_read_property(err),), (), 0)
         name = compile_ere(stmt.name)
         kept = tuple((n, v) for n, v in rows if name.search(n))
         if stmt.form == "count":

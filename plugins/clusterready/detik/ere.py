@@ -17,6 +17,8 @@ from __future__ import annotations
 import functools
 import re
 
+from clusterready.limits import LimitError, compile_regex, shown
+
 __all__ = ["EreError", "compile_ere"]
 
 _CLASSES = {
@@ -48,16 +50,21 @@ _GNU_ESCAPES = {
 
 
 class EreError(ValueError):
-    """Not a valid POSIX extended regular expression."""
+    """Not a valid POSIX extended regular expression: ``reason`` says why."""
+
+    def __init__(self, pattern: str, reason: str) -> None:
+        super().__init__(f"invalid regular expression {shown(pattern)}: {reason}")
+        self.pattern = pattern
+        self.reason = reason
 
 
 @functools.lru_cache(maxsize=1024)
 def compile_ere(pattern: str) -> re.Pattern[str]:
     """Compile a POSIX ERE; :class:`EreError` says what is wrong with it."""
     try:
-        return re.compile(_translate(pattern))
-    except re.error as err:
-        raise EreError(f"invalid regular expression {pattern!r}: {err}") from None
+        return compile_regex(_translate(pattern))
+    except (re.error, LimitError) as err:
+        raise EreError(pattern, str(err)) from None
 
 
 _QUANT = {"*": (0, None), "+": (1, None), "?": (0, 1)}
@@ -77,16 +84,16 @@ def _translate(pattern: str) -> str:
             continue
         if char == "\\":
             if i + 1 >= n:
-                raise EreError(f"invalid regular expression {pattern!r}: trailing backslash")
+                raise EreError(pattern, "trailing backslash")
             nxt = pattern[i + 1]
             if nxt in _GNU_ESCAPES:
                 out.append(_GNU_ESCAPES[nxt])
-            elif nxt.isdigit():
+            elif nxt in "0123456789":
                 out.append("\\" + nxt)  # a back-reference (GNU extension)
             elif nxt.isalpha():
                 raise EreError(
-                    f"invalid regular expression {pattern!r}: '\\{nxt}' is not POSIX ERE "
-                    "(for a digit write [0-9] or [[:digit:]])"
+                    pattern,
+                    f"'\\{nxt}' is not POSIX ERE (for a digit write [0-9] or [[:digit:]])",
                 )
             else:
                 out.append(re.escape(nxt))
@@ -109,7 +116,7 @@ def _translate(pattern: str) -> str:
                 prev = "quant"
             i += 1
             continue
-        interval = re.match(r"\{\d+(,\d*)?\}", pattern[i:])
+        interval = re.match(r"\{[0-9]+(,[0-9]*)?\}", pattern[i:])
         if char == "{":
             if interval and prev == "atom":
                 out.append(interval.group(0))
@@ -136,7 +143,7 @@ def _bracket(pattern: str, start: int) -> tuple[str, int]:
     first = True
     while True:
         if i >= len(pattern):
-            raise EreError(f"invalid regular expression {pattern!r}: unterminated [")
+            raise EreError(pattern, "unterminated [")
         char = pattern[i]
         if char == "]" and not first:
             break
@@ -145,7 +152,7 @@ def _bracket(pattern: str, start: int) -> tuple[str, int]:
             end = pattern.find(":]", i + 2)
             name = pattern[i + 2 : end] if end > 0 else ""
             if name not in _CLASSES:
-                raise EreError(f"invalid regular expression {pattern!r}: unknown class [:{name}:]")
+                raise EreError(pattern, f"unknown class [:{name}:]")
             items.append(_CLASSES[name])
             i = end + 2
             continue
@@ -153,7 +160,7 @@ def _bracket(pattern: str, start: int) -> tuple[str, int]:
             close = pattern[i + 1] + "]"
             end = pattern.find(close, i + 2)
             if end < 0:
-                raise EreError(f"invalid regular expression {pattern!r}: unterminated {char}")
+                raise EreError(pattern, f"unterminated {char}")
             items.append(re.escape(pattern[i + 2 : end]))
             i = end + 2
             continue

@@ -26,6 +26,7 @@ from typing import Literal
 from clusterready.detik.ere import EreError, compile_ere
 from clusterready.errors import DetikSyntaxError
 from clusterready.kube.jsonpath import JsonPathError, check_path
+from clusterready.limits import MAX_INT_DIGITS, shown
 
 __all__ = ["ALIASES", "Statement", "parse"]
 
@@ -43,6 +44,8 @@ Op = Literal["==", ">", "<", "is", "matches"]
 _TYPE = re.compile(r"[a-z][0-9a-z.]+", re.I)
 _INT = re.compile(r"[0-9]+")
 _DELAY = re.compile(r"([0-9]+)s", re.I)
+#: A delay beyond this many digits overflows time.sleep (about 292 years in nanoseconds).
+MAX_DELAY_DIGITS = 9
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,9 @@ class _Token:
 
 
 def _syntax_error(sentence: str, column: int, expected: str, found: str) -> DetikSyntaxError:
+    quoted = f'"{sentence}"' if len(sentence) <= 200 else shown(sentence, 200)
     return DetikSyntaxError(
-        f'column {column}: expected {expected}, found {found} in "{sentence}"',
+        f"column {column}: expected {expected}, found {found} in {quoted}",
         sentence=sentence,
         column=column,
         expected=expected,
@@ -165,7 +169,20 @@ class _Parser:
         return token, match
 
     def _int(self, what: str) -> int:
-        return int(self._match(_INT, what)[0].text)
+        token = self._match(_INT, what)[0]
+        return self._bounded(token, token.text, what)
+
+    def _bounded(self, token: _Token, digits: str, what: str, limit: int = MAX_INT_DIGITS) -> int:
+        """``int(digits)`` when it has at most ``limit`` significant digits."""
+        significant = len(digits.lstrip("-").lstrip("0"))
+        if significant > limit:
+            raise _syntax_error(
+                self.sentence,
+                token.column,
+                f"{what} of at most {limit} digits",
+                f"{significant} digits",
+            )
+        return int(digits)
 
     def _type(self) -> str:
         return self._match(_TYPE, "a resource type (pods, deploy, settings.example.io...)")[
@@ -198,7 +215,7 @@ class _Parser:
                 self.sentence,
                 token.column,
                 "a POSIX extended regular expression",
-                f"'{token.text}' ({err})",
+                f"{shown(token.text)} ({err.reason})",
             ) from None
 
     def _property(self) -> str:
@@ -221,6 +238,7 @@ class _Parser:
             raise _syntax_error(
                 self.sentence, token.column, "a whole number between quotes", f"'{token.text}'"
             )
+        self._bounded(token, token.text, "a number")
         return token.text
 
     # -- sentences
@@ -245,7 +263,9 @@ class _Parser:
             if self._is("more", "less"):
                 op = ">" if self._word("more", "less") == "more" else "<"
                 self._word("than")
-            card = self._match(_INT, "a number of resources")[0].text
+            token = self._match(_INT, "a number of resources")[0]
+            self._bounded(token, token.text, "a number of resources")
+            card = token.text
         resource = self._type()
         self._word("named")
         name = self._name()
@@ -282,7 +302,8 @@ class _Parser:
             )
         self._word("times")
         self._word("every")
-        delay = int(self._match(_DELAY, "a delay in whole seconds such as 30s")[1].group(1))
+        token, match = self._match(_DELAY, "a delay in whole seconds such as 30s")
+        delay = self._bounded(token, match.group(1), "a delay", MAX_DELAY_DIGITS)
         self._word("to")
         if self._word("get", "find") == "get":
             return self._try_get(times, delay)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from clusterready.kube.jsonpath import JsonPathError
+
 EMPTY = "An empty expression was not expected."
 INVALID = "Invalid expression: it does not respect the expected syntax."
 VALID = "Valid expression. Verification in progress..."
@@ -41,3 +43,11 @@ def not_compared(element: str, op: str, expected: str) -> str:
 def expected_count(n: int, resource: str, name: str, op: str, expected: str, valid: int) -> str:
     what = "have this value" if op == "is" else "match this pattern"
     return f"Expected {n} {resource} named {name} to {what} ({expected}). Found {valid}."
+
+
+def cannot_read_property(err: JsonPathError) -> str:
+    """A property kubectl could not print for one object: where bats-detik sees no rows
+    (kubectl fails), this line says which path, on which object, met what."""
+    of = f" of {err.subject}" if err.subject else ""
+    found = f" (the value there is {err.shown_value()})" if err.value is not None else ""
+    return f"Cannot read {err.path}{of}: {err.reason}{found}."

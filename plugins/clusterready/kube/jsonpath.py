@@ -32,7 +32,30 @@ NONE = "<none>"
 
 
 class JsonPathError(ValueError):
-    """The path cannot be parsed, or cannot be evaluated on this object (kubectl fails too)."""
+    """The path cannot be parsed, or cannot be evaluated on this object (kubectl fails too).
+
+    An evaluation error of :func:`project` also says on what: ``path``, ``subject``
+    (the object's ``metadata.name``) and ``value`` (what the failing step met), else None.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        subject: str | None = None,
+        value: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.reason = message
+        self.path = path
+        self.subject = subject
+        self.value = value
+
+    def shown_value(self) -> str:
+        """The value the failing step met, as kubectl would print it (cut when long)."""
+        text = _go_format(self.value)
+        return text if len(text) <= 80 else text[:80] + f"... ({len(text)} characters)"
 
 
 # --------------------------------------------------------------------------- nodes
@@ -125,7 +148,10 @@ def _column(path: str) -> tuple[Any, ...]:
             "expected <header>:<json-path-expr>"
         )
     template = relax(path)
-    return _Parser(template[1:-1]).parse()
+    try:
+        return _Parser(template[1:-1]).parse()
+    except RecursionError:
+        raise JsonPathError("the path is nested too deeply") from None
 
 
 def check_path(path: str) -> None:
@@ -358,7 +384,7 @@ def _eval_array(values: list[Any], node: _Array) -> list[Any]:
         if value is None:
             continue
         if not isinstance(value, list):
-            raise JsonPathError(f"{_go_type(value)} is not array or slice")
+            raise JsonPathError(f"{_go_type(value)} is not array or slice", value=value)
         length = len(value)
         start = node.start.value if node.start.known else 0
         if start < 0:
@@ -369,11 +395,17 @@ def _eval_array(values: list[Any], node: _Array) -> list[Any]:
         if end == start:
             return result
         if start >= length or start < 0:
-            raise JsonPathError(f"array index out of bounds: index {start}, length {length}")
+            raise JsonPathError(
+                f"array index out of bounds: index {start}, length {length}", value=value
+            )
         if end > length or end < 0:
-            raise JsonPathError(f"array index out of bounds: index {end - 1}, length {length}")
+            raise JsonPathError(
+                f"array index out of bounds: index {end - 1}, length {length}", value=value
+            )
         if start > end:
-            raise JsonPathError(f"starting index {start} is greater than ending index {end}")
+            raise JsonPathError(
+                f"starting index {start} is greater than ending index {end}", value=value
+            )
         step = 1
         if node.step.known:
             if node.step.value <= 0:
@@ -387,7 +419,9 @@ def _eval_filter(values: list[Any], node: _Filter) -> list[Any]:
     result: list[Any] = []
     for value in values:
         if not isinstance(value, list):
-            raise JsonPathError(f"{_go_format(value)} is not array or slice and cannot be filtered")
+            raise JsonPathError(
+                f"{_go_format(value)} is not array or slice and cannot be filtered", value=value
+            )
         for item in value:
             lefts = _walk([item], node.left)
             if node.op == "exists":
@@ -501,7 +535,19 @@ def project(obj: dict[str, Any], path: str) -> str:
     Raises :class:`JsonPathError` where kubectl would fail (a malformed path,
     an index out of bounds, a filter on a map, ...).
     """
-    values = _walk([obj], _column(path))
-    if not values:
-        return NONE
-    return ",".join(_go_format(v) for v in values)
+    nodes = _column(path)
+    try:
+        values = _walk([obj], nodes)
+        return ",".join(_go_format(v) for v in values) if values else NONE
+    except JsonPathError as err:
+        raise JsonPathError(err.reason, path=path, subject=_name_of(obj), value=err.value) from None
+    except RecursionError:
+        raise JsonPathError(
+            "the object is nested too deeply", path=path, subject=_name_of(obj)
+        ) from None
+
+
+def _name_of(obj: Any) -> str | None:
+    metadata = obj.get("metadata") if isinstance(obj, dict) else None
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    return name if isinstance(name, str) else None
