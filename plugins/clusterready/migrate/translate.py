@@ -18,6 +18,7 @@ import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from clusterready.detik.grammar import parse
@@ -702,7 +703,7 @@ class _FileTranslator:
         uses_detik = any("detik: Detik" in t for t in tests)
         if module_settings and uses_detik:
             self.imports.add("pytest")
-        doc = [f'"""Migrated from {self.source} by `clusterready migrate`.']
+        doc = [f'"""Migrated from {Path(self.source).name} by `clusterready migrate`.']
         aws = [t for t in self.report.tests if t.spec_entries]
         if aws:
             doc += [
