@@ -1,5 +1,5 @@
 """The ``clusterready`` command: resolve a spec, spot-check a cluster with a DETIK
-sentence, lint sentences, run the demo.
+sentence, lint sentences, migrate .bats files, run the demo.
 
 >>> main(["spec", "--param", "CLUSTER_NAME=demo", "--format", "json"])  # doctest: +ELLIPSIS
 {
@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     lint = sub.add_parser("lint", help="check the DETIK sentences of .bats and .py files")
     lint.add_argument("files", nargs="+", metavar="FILE")
 
+    _migrate_parser(sub)
+
     demo = sub.add_parser(
         "demo", help="run the shipped suites on the example spec against local fakes"
     )
@@ -77,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "lint":
             return _lint(args.files)
+        if args.command == "migrate":
+            return _migrate(args)
         from clusterready.demo import run_demo
 
         return run_demo(args.root, args.pytest_args)
@@ -126,6 +130,45 @@ def _lint(files: Sequence[str]) -> int:
         failed = failed or not report.ok
         print(f"{name}: {report.statements} sentences, {len(report.errors)} invalid")
     return int(ExitCode.CHECKS_FAILED if failed else ExitCode.OK)
+
+
+def _migrate_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    migrate = sub.add_parser(
+        "migrate",
+        help="turn .bats files (DETIK and aws-CLI tests) into pytest modules and spec entries",
+        description="Write one pytest module per .bats file (and a spec fragment for its "
+        "aws-CLI preflight tests); report what was translated and what was left.",
+    )
+    migrate.add_argument("files", nargs="+", metavar="FILE.bats")
+    migrate.add_argument(
+        "-o", "--output", metavar="DIR", help="where to write (default: beside each file)"
+    )
+    migrate.add_argument("--report", metavar="FILE", help="also write the report as JSON")
+    migrate.add_argument(
+        "--check",
+        action="store_true",
+        help="write no module: exit 1 if anything would be left untranslated (for CI)",
+    )
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    """Migrate .bats files: 0 done (or, with --check, nothing left), 1 --check found lines
+    left, 4 bad input (nothing written)."""
+    from clusterready.migrate import dump, migrate, render_report, report_json
+
+    reports = migrate(args.files, args.output, write=not args.check)
+    print(render_report(reports))
+    if args.report:
+        try:
+            with open(args.report, "w", encoding="utf-8") as out:
+                out.write(dump(report_json(reports, wrote=not args.check)))
+        except OSError as err:
+            raise UsageError(f"--report {args.report}: cannot write it ({err.strerror})") from None
+    left = sum(len(r.left) for r in reports)
+    if args.check and left:
+        print(f"migrate --check: {left} lines would be left untranslated (exit 1)", file=sys.stderr)
+        return int(ExitCode.CHECKS_FAILED)
+    return int(ExitCode.OK)
 
 
 def _spec(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import time
@@ -59,6 +60,24 @@ class Outcome:
     @property
     def passed(self) -> bool:
         return self.status == VERIFIED
+
+    def assert_not_verified(self) -> Outcome:
+        """Assert that the check was seen to fail (a negative expectation, as bats'
+        ``run ! verify ...``); raises CheckFailed when it was verified.
+
+        >>> from clusterready.detik import Detik, StaticSource
+        >>> Detik(StaticSource([])).verify("there is 1 pod named 'x'", check=False
+        ...     ).assert_not_verified().status
+        3
+        """
+        __tracebackhide__ = True
+        if self.passed or self.status != NOT_VERIFIED:
+            shown = "\n".join(f"  {line}" for line in self.lines)
+            raise CheckFailed(
+                f'expected "{self.sentence}" not to be verified, but it was (status '
+                f"{self.status}):\n{shown}"
+            )
+        return self
 
     def explain(self) -> str:
         """A readable account of a failure: the sentence, the last attempt, what was observed."""
@@ -128,6 +147,30 @@ class Detik:
         self.regex_case_insensitive = regex_case_insensitive
         self.max_attempts = max_attempts
         self._sleep = sleep
+
+    def using(
+        self,
+        *,
+        namespace: str | None = None,
+        all_namespaces: bool = False,
+        regex_case_insensitive: bool | None = None,
+    ) -> Detik:
+        """A copy reading another namespace (or all), or comparing ``matches`` without
+        regard to case; what is not given is kept.
+
+        >>> from clusterready.detik import StaticSource
+        >>> d = Detik(StaticSource([]), namespace="default").using(all_namespaces=True)
+        >>> d.namespace, d.all_namespaces
+        (None, True)
+        """
+        other = copy.copy(self)
+        if namespace:
+            other.namespace, other.all_namespaces = namespace, False
+        elif all_namespaces:
+            other.namespace, other.all_namespaces = None, True
+        if regex_case_insensitive is not None:
+            other.regex_case_insensitive = regex_case_insensitive
+        return other
 
     # ------------------------------------------------------------------ public
 

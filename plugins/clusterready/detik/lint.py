@@ -102,12 +102,15 @@ def lint(path: str | os.PathLike[str]) -> LintReport:
 
 
 def python_sentences(source: str) -> Iterator[tuple[int, str, str]]:
-    """(line, verb, sentence) of every ``<...detik>.verify/try_("literal")`` call.
+    """(line, verb, sentence) of every ``<...detik>.verify/try_(...)`` call whose sentence is
+    known: a literal, a module constant, or an f-string over module constants.
 
     A call whose line holds ``# detik: ignore`` is left out (a test of a bad sentence).
     """
     lines = source.splitlines()
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    constants = _module_constants(tree)
+    for node in ast.walk(tree):
         if not (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
@@ -126,13 +129,52 @@ def python_sentences(source: str) -> Iterator[tuple[int, str, str]]:
             "detik: ignore" in lines[n - 1]
             for n in range(node.lineno, (node.end_lineno or node.lineno) + 1)
         )
-        if (
-            name.lower().endswith("detik")
-            and isinstance(first, ast.Constant)
-            and isinstance(first.value, str)
-            and not waived
-        ):
-            yield first.lineno, "try" if node.func.attr == "try_" else "verify", first.value
+        sentence = _known_text(first, constants)
+        if name.lower().endswith("detik") and sentence is not None and not waived:
+            yield first.lineno, "try" if node.func.attr == "try_" else "verify", sentence
+
+
+def _module_constants(tree: ast.Module) -> dict[str, str]:
+    """Module-level names bound once to a string or integer literal (``RETRIES = "12"``)."""
+    found: dict[str, str] = {}
+    seen: set[str] = set()
+    for node in tree.body:
+        if not isinstance(node, ast.Assign):
+            continue
+        value = node.value
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                if target.id in seen:
+                    found.pop(target.id, None)
+                elif isinstance(value, ast.Constant) and isinstance(value.value, str | int):
+                    found[target.id] = str(value.value)
+                seen.add(target.id)
+    return found
+
+
+def _known_text(node: ast.expr, constants: dict[str, str]) -> str | None:
+    """The text of a literal, a module constant, or an f-string over module constants."""
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    if isinstance(node, ast.Name):
+        return constants.get(node.id)
+    if isinstance(node, ast.JoinedStr):
+        out = []
+        for value in node.values:
+            if isinstance(value, ast.FormattedValue):
+                if value.conversion != -1 or value.format_spec is not None:
+                    return None
+                text = _known_text(value.value, constants)
+                if text is None or not isinstance(value.value, ast.Name):
+                    return None
+                out.append(text)
+            else:
+                text = _known_text(value, constants)
+                if text is None:
+                    return None
+                out.append(text)
+        return "".join(out)
+    return None
 
 
 def _check(verb: str, sentence: str) -> str | None:
