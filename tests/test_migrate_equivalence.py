@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bats_equivalence import CORPUS, STATES, VERDICTS, bats_missing, record_from_git
 
+from bats_equivalence import CORPUS, STATES, VERDICTS, bats_missing, record_from_git
 from clusterready.migrate import migrate
 from clusterready.testing import FakeCluster, load_objects
 

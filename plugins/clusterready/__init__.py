@@ -8,6 +8,8 @@ is a thin layer over it.
 'demo'
 """
 
+from typing import TYPE_CHECKING, Any
+
 from clusterready.errors import (
     CannotEvaluate,
     CheckFailed,
@@ -16,8 +18,21 @@ from clusterready.errors import (
     SpecError,
     UsageError,
 )
-from clusterready.spec import ClusterSpec
 from clusterready.version import __version__
+
+if TYPE_CHECKING:
+    from clusterready.spec import ClusterSpec
+
+
+def __getattr__(name: str) -> Any:
+    # ClusterSpec on first use: `clusterready verify` needs no spec, and spec's
+    # import is a tenth of its start-up.
+    if name == "ClusterSpec":
+        from clusterready.spec import ClusterSpec
+
+        return ClusterSpec
+    raise AttributeError(f"module 'clusterready' has no attribute {name!r}")
+
 
 __all__ = [
     "CannotEvaluate",

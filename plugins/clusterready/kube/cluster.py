@@ -23,7 +23,6 @@ import json
 import os
 import time
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -37,8 +36,6 @@ from clusterready.kube.discovery import Discovery, ResourceType
 from clusterready.version import USER_AGENT
 
 __all__ = ["Cluster", "RequestPolicy"]
-
-_SA_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 
 
 class Cluster:
@@ -103,58 +100,24 @@ class Cluster:
         or from the pod's service account when there is no kubeconfig and the
         process runs in a cluster.
 
-        Credentials come from the official client's loader, so exec plugins
-        such as ``aws eks get-token`` work; they run once here and again only
-        when their token expires.
+        Credentials are read by :mod:`clusterready.kube.kubeconfig` (tokens,
+        client certificates, exec plugins such as ``aws eks get-token``, which run
+        once here and again only when their token expires) without importing the
+        official client, whose import alone costs more than a ``kubectl get``.
         """
-        from kubernetes import config as kconfig  # deferred: 250-350 ms to import
-        from kubernetes.client import Configuration
+        from clusterready.kube import kubeconfig
 
-        configuration = Configuration()
-        # Read now: the client library captures $KUBECONFIG once, when it is imported.
-        default = os.environ.get("KUBECONFIG") or "~/.kube/config"
-        where = str(path) if path is not None else default
-        if path is not None and not Path(path).is_file():
-            raise CannotEvaluate(f"kubeconfig {where}: file not found")
-        if (
-            path is None
-            and not _in_cluster_only(default)
-            and not any(Path(p).expanduser().is_file() for p in default.split(os.pathsep) if p)
-        ):
-            raise CannotEvaluate(
-                f"no kubeconfig: {default} does not exist and this is not a pod with a "
-                "service account (set --kubeconfig, kube.kubeconfig or $KUBECONFIG)"
-            )
-        try:
-            if path is None and _in_cluster_only(default):
-                kconfig.load_incluster_config(client_configuration=configuration)
-                name = "in-cluster"
-                namespace = (_SA_DIR / "namespace").read_text().strip() or "default"
-            else:
-                config_file = default if path is None else str(path)
-                kconfig.load_kube_config(
-                    config_file=config_file,
-                    context=context,
-                    client_configuration=configuration,
-                    persist_config=False,
-                )
-                contexts, active = kconfig.list_kube_config_contexts(config_file)
-                chosen = next((c for c in contexts if c["name"] == context), active)
-                name = chosen["name"]
-                namespace = chosen.get("context", {}).get("namespace") or "default"
-        except (kconfig.ConfigException, OSError, ValueError, KeyError, TypeError) as err:
-            detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            raise CannotEvaluate(f"kubeconfig {where}: {detail}") from None
-        kwargs.setdefault("name", name)
-        kwargs.setdefault("namespace", namespace)
+        creds = kubeconfig.load(path, context)
+        kwargs.setdefault("name", creds.name)
+        kwargs.setdefault("namespace", creds.namespace)
         return cls(
-            configuration.host,
-            auth=lambda: _auth_headers(configuration),
-            ca_file=configuration.ssl_ca_cert,
-            cert_file=configuration.cert_file,
-            key_file=configuration.key_file,
-            verify=bool(configuration.verify_ssl),
-            tls_server_name=getattr(configuration, "tls_server_name", None),
+            creds.server,
+            auth=creds.auth,
+            ca_file=creds.ca_file,
+            cert_file=creds.cert_file,
+            key_file=creds.key_file,
+            verify=creds.verify,
+            tls_server_name=creds.tls_server_name,
             **kwargs,
         )
 
@@ -268,24 +231,6 @@ class Cluster:
                 f"{self.policy.connect_timeout:g}s (connect timeout)"
             )
         return f"connection error: {_first_line(err)} ({self.server})"
-
-
-def _in_cluster_only(default_kubeconfig: str) -> bool:
-    return (
-        not Path(os.path.expanduser(default_kubeconfig.split(os.pathsep)[0])).exists()
-        and bool(os.environ.get("KUBERNETES_SERVICE_HOST"))
-        and (_SA_DIR / "token").exists()
-    )
-
-
-def _auth_headers(configuration: Any) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    for setting in configuration.auth_settings().values():
-        if setting.get("in") == "header" and setting.get("value"):
-            headers[setting["key"]] = setting["value"]
-    if configuration.username or configuration.password:
-        headers["authorization"] = configuration.get_basic_auth_token()
-    return headers
 
 
 def _status_message(data: bytes) -> str:

@@ -6,6 +6,12 @@
 True
 """
 
-from clusterready.testing.fakekube import FakeCluster, Request, ResourceKind, load_objects
+from clusterready.testing.fakekube import (
+    FakeCluster,
+    Request,
+    ResourceKind,
+    StateError,
+    load_objects,
+)
 
-__all__ = ["FakeCluster", "Request", "ResourceKind", "load_objects"]
+__all__ = ["FakeCluster", "Request", "ResourceKind", "StateError", "load_objects"]

@@ -35,8 +35,18 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
 from clusterready.testing.lifecycle import LoopbackServer
+from clusterready.testing.selectors import (
+    field_label_error,
+    parse_fields,
+    parse_labels,
+    selectable_fields,
+)
+from clusterready.testing.tables import table, wants_table
 
 Obj = dict[str, Any]
+
+#: The apiVersion of the ``kind: PodLogs`` documents a state file may hold.
+LOGS_API_VERSION = "clusterready.testing/v1"
 
 
 @dataclass(frozen=True)
@@ -145,6 +155,7 @@ class FakeCluster(LoopbackServer):
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._logs: dict[tuple[str, str], dict[str, str]] = {}
         for kind in (*BUILTIN_KINDS, *kinds):
             self._kinds[(kind.group, kind.plural)] = kind
         for namespace in ("default", "kube-system"):
@@ -217,7 +228,22 @@ class FakeCluster(LoopbackServer):
     # ------------------------------------------------------------------ state
 
     def apply(self, obj: Obj) -> Obj:
-        """Create or replace an object (a deep copy is stored); returns the stored object."""
+        """Create or replace an object (a deep copy is stored); returns the stored object.
+
+        A ``kind: PodLogs`` document (``apiVersion: clusterready.testing/v1``, the
+        pod's ``metadata.name``/``namespace``, ``containers: {name: text}``) sets
+        logs instead, so a state file can carry them.
+        """
+        if obj.get("kind") == "PodLogs" and obj.get("apiVersion") == LOGS_API_VERSION:
+            meta = obj.get("metadata") or {}
+            for container, text in (obj.get("containers") or {}).items():
+                self.set_logs(
+                    str(meta.get("name", "")),
+                    str(text),
+                    namespace=str(meta.get("namespace") or "default"),
+                    container=str(container),
+                )
+            return copy.deepcopy(obj)
         kind = self._kind_of(obj)
         stored = copy.deepcopy(obj)
         meta = stored.setdefault("metadata", {})
@@ -246,6 +272,21 @@ class FakeCluster(LoopbackServer):
         with self._lock:
             del self._store.setdefault((resource.group, resource.plural), {})[(ns, name)]
             self._rv += 1
+
+    def set_logs(
+        self, pod: str, text: str, *, namespace: str = "default", container: str | None = None
+    ) -> None:
+        """What ``kubectl logs`` (``GET .../pods/POD/log``) shows for a container of a pod.
+
+        Without ``container``, the pod's only container (or its first one, as it
+        is named in the pod's spec when the pod exists; else ``""``).
+        """
+        with self._lock:
+            if container is None:
+                found = self._store.get(("", "pods"), {}).get((namespace, pod))
+                names = [c.get("name", "") for c in _containers(found)] if found else []
+                container = names[0] if names else ""
+            self._logs.setdefault((namespace, pod), {})[container] = text
 
     def objects(self, kind: str) -> list[Obj]:
         """Deep copies of the stored objects of a Kind (or plural)."""
@@ -398,7 +439,9 @@ class FakeCluster(LoopbackServer):
                     return fault
         return None
 
-    def _answer(self, method: str, path: str, query: Mapping[str, str]) -> tuple[int, Obj]:
+    def _answer(
+        self, method: str, path: str, query: Mapping[str, str], accept: str = ""
+    ) -> tuple[int, Obj | str]:
         if method != "GET":
             return _status(
                 405,
@@ -419,9 +462,9 @@ class FakeCluster(LoopbackServer):
         if parts == ["apis"]:
             return 200, self._group_list()
         if parts[:2] == ["api", "v1"]:
-            return self._serve_group("", "v1", parts[2:], query)
+            return self._serve_group("", "v1", parts[2:], query, accept)
         if parts[:1] == ["apis"] and len(parts) >= 3:
-            return self._serve_group(parts[1], parts[2], parts[3:], query)
+            return self._serve_group(parts[1], parts[2], parts[3:], query, accept)
         return _status(404, "NotFound", "the server could not find the requested resource")
 
     def _group_list(self) -> Obj:
@@ -447,8 +490,8 @@ class FakeCluster(LoopbackServer):
         }
 
     def _serve_group(
-        self, group: str, version: str, rest: list[str], query: Mapping[str, str]
-    ) -> tuple[int, Obj]:
+        self, group: str, version: str, rest: list[str], query: Mapping[str, str], accept: str
+    ) -> tuple[int, Obj | str]:
         with self._lock:
             kinds = [k for k in self._kinds.values() if k.group == group and k.version == version]
         if not kinds:
@@ -460,13 +503,54 @@ class FakeCluster(LoopbackServer):
             namespace, rest = rest[1], rest[2:]
         by_plural = {k.plural: k for k in kinds}
         resource = by_plural.get(rest[0])
+        if rest[2:] == ["log"] and resource is not None and resource.plural == "pods":
+            return self._pod_log(namespace, rest[1], query)
         if resource is None or len(rest) > 2:
             return _status(404, "NotFound", "the server could not find the requested resource")
         if namespace and not resource.namespaced:
             return _status(404, "NotFound", "the server could not find the requested resource")
+        code, body = (
+            self._get(resource, namespace, rest[1])
+            if len(rest) == 2
+            else self._list(resource, namespace, query)
+        )
+        if code != 200 or not wants_table(accept):
+            return code, body
         if len(rest) == 2:
-            return self._get(resource, namespace, rest[1])
-        return self._list(resource, namespace, query)
+            return 200, table(resource.group, resource.plural, [body])
+        return 200, table(resource.group, resource.plural, body["items"], body["metadata"])
+
+    def _pod_log(
+        self, namespace: str, name: str, query: Mapping[str, str]
+    ) -> tuple[int, Obj | str]:
+        code, pod = self._get(self._kinds[("", "pods")], namespace, name)
+        if code != 200:
+            return code, pod
+        names = [c.get("name", "") for c in _containers(pod)]
+        container = query.get("container", "")
+        if not container:
+            if len(names) > 1:
+                return _status(
+                    400,
+                    "BadRequest",
+                    f"a container name must be specified for pod {name}, "
+                    f"choose one of: [{' '.join(names)}]",
+                )
+            container = names[0] if names else ""
+        elif container not in names:
+            return _status(400, "BadRequest", f"container {container} is not valid for pod {name}")
+        with self._lock:
+            logs = self._logs.get((namespace, name), {})
+            text = logs.get(container, logs.get("", "") if len(names) <= 1 else "")
+        tail = query.get("tailLines")
+        if tail is not None:
+            try:
+                count = int(tail)
+            except ValueError:
+                return _status(400, "BadRequest", f"tailLines: invalid value {tail!r}")
+            lines = text.splitlines(keepends=True)
+            text = "".join(lines[-count:]) if count > 0 else ""
+        return 200, text
 
     def _get(self, resource: ResourceKind, namespace: str, name: str) -> tuple[int, Obj]:
         with self._lock:
@@ -484,12 +568,15 @@ class FakeCluster(LoopbackServer):
         self, resource: ResourceKind, namespace: str, query: Mapping[str, str]
     ) -> tuple[int, Obj]:
         try:
-            labels = _parse_label_selector(query.get("labelSelector", ""))
-            fields = _parse_field_selector(query.get("fieldSelector", ""))
+            labels = parse_labels(query.get("labelSelector", ""))
+            fields = parse_fields(query.get("fieldSelector", ""))
             limit = int(query.get("limit") or 0)
             offset = _decode_continue(query.get("continue", ""))
         except ValueError as err:
             return _status(400, "BadRequest", str(err))
+        unsupported = field_label_error(fields, resource.plural, resource.group)
+        if unsupported:
+            return _status(400, "BadRequest", unsupported)
         with self._lock:
             # Like the API server, pages of one list come from one snapshot
             # (per resourceVersion), not from a re-sort of the store per page.
@@ -508,8 +595,8 @@ class FakeCluster(LoopbackServer):
                         self._store.get((resource.group, resource.plural), {}).items()
                     )
                     if (not namespace or ns == namespace)
-                    and _matches_labels(obj, labels)
-                    and _matches_fields(obj, fields)
+                    and labels.matches(obj.get("metadata", {}).get("labels") or {})
+                    and fields.matches(selectable_fields(resource.plural, obj, resource.group))
                 ]
                 if len(self._snapshots) > 32:
                     self._snapshots.clear()
@@ -578,14 +665,18 @@ def _handler_for(fake: FakeCluster) -> type[BaseHTTPRequestHandler]:
                         extra["Retry-After"] = f"{fault.retry_after:g}"
                     self._send(code, body, extra)
                     return
-            code, body = fake._answer(self.command, split.path, query)
-            self._send(code, body, {})
+            answer = fake._answer(self.command, split.path, query, self.headers.get("Accept", ""))
+            self._send(*answer, {})
 
-        def _send(self, code: int, body: Obj, extra: Mapping[str, str]) -> None:
-            payload = json.dumps(body, separators=(",", ":")).encode()
+        def _send(self, code: int, body: Obj | str, extra: Mapping[str, str]) -> None:
+            if isinstance(body, str):
+                payload, content_type = body.encode(), "text/plain"
+            else:
+                payload = json.dumps(body, separators=(",", ":")).encode()
+                content_type = "application/json"
             head = [
                 f"HTTP/1.1 {code} {_REASONS.get(code, 'OK')}",
-                "Content-Type: application/json",
+                f"Content-Type: {content_type}",
                 f"Content-Length: {len(payload)}",
                 *(f"{k}: {v}" for k, v in extra.items()),
             ]
@@ -649,6 +740,10 @@ def _resource_list(group: str, version: str, kinds: list[ResourceKind]) -> Obj:
     }
 
 
+def _containers(pod: Obj) -> list[Obj]:
+    return list((pod.get("spec") or {}).get("containers") or [])
+
+
 def _as_item(obj: Obj) -> Obj:
     """Items of a list carry no kind/apiVersion on a real API server."""
     return {k: v for k, v in obj.items() if k not in ("kind", "apiVersion")}
@@ -680,90 +775,15 @@ def _decode_continue(token: str) -> int:
         raise ValueError(f"invalid continue token {token!r}") from err
 
 
-# --------------------------------------------------------------------------- selectors
-
-_SET_RE = re.compile(
-    r"^\s*(!?)([\w./-]+)\s*(?:(in|notin)\s*\(([^)]*)\)|(==|=|!=)\s*([\w./-]*))?\s*$"
-)
-
-
-def _split_selector(text: str) -> Iterator[str]:
-    depth, current = 0, ""
-    for char in text:
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        if char == "," and depth == 0:
-            yield current
-            current = ""
-        else:
-            current += char
-    if current.strip():
-        yield current
-
-
-def _parse_label_selector(text: str) -> list[tuple[str, str, frozenset[str]]]:
-    """``a=b,c!=d,e in (x,y),f notin (z),g,!h`` -> [(key, op, values)]."""
-    terms = []
-    for part in _split_selector(text):
-        match = _SET_RE.match(part)
-        if not match:
-            raise ValueError(f"unable to parse requirement: {part.strip()!r}")
-        negate, key, set_op, set_values, op, value = match.groups()
-        if negate and (set_op or op):
-            raise ValueError(f"unable to parse requirement: {part.strip()!r}")
-        if set_op:
-            terms.append((key, set_op, frozenset(v.strip() for v in set_values.split(","))))
-        elif op:
-            terms.append((key, "!=" if op == "!=" else "=", frozenset([value])))
-        else:
-            terms.append((key, "!exists" if negate else "exists", frozenset()))
-    return terms
-
-
-def _matches_labels(obj: Obj, terms: list[tuple[str, str, frozenset[str]]]) -> bool:
-    labels = obj.get("metadata", {}).get("labels") or {}
-    for key, op, values in terms:
-        present = key in labels
-        value = labels.get(key)
-        ok = {
-            "=": present and value in values,
-            "in": present and value in values,
-            "!=": not present or value not in values,
-            "notin": not present or value not in values,
-            "exists": present,
-            "!exists": not present,
-        }[op]
-        if not ok:
-            return False
-    return True
-
-
-def _parse_field_selector(text: str) -> list[tuple[str, bool, str]]:
-    """``metadata.name=x,status.phase!=Running`` -> [(path, equal, value)]."""
-    terms = []
-    for part in (p for p in text.split(",") if p.strip()):
-        match = re.fullmatch(r"\s*([\w.]+)\s*(==|=|!=)\s*(.*?)\s*", part)
-        if not match:
-            raise ValueError(f"invalid field selector: {part.strip()!r}")
-        terms.append((match.group(1), match.group(2) != "!=", match.group(3)))
-    return terms
-
-
-def _matches_fields(obj: Obj, terms: list[tuple[str, bool, str]]) -> bool:
-    for path, equal, value in terms:
-        current: Any = obj
-        for key in path.split("."):
-            current = current.get(key) if isinstance(current, dict) else None
-        actual = "" if current is None else str(current)
-        if (actual == value) != equal:
-            return False
-    return True
+class StateError(ValueError):
+    """A state file that cannot be served: unreadable, not YAML, or an object without
+    ``kind`` or ``metadata.name``. The message names the file and the document."""
 
 
 def load_objects(*paths: str | os.PathLike[str]) -> list[Obj]:
     """The objects of YAML or JSON files: multi-document YAML, or ``kind: List`` items.
+
+    Raises :class:`StateError` with one line saying what is wrong and where.
 
     >>> load_objects()
     []
@@ -772,13 +792,44 @@ def load_objects(*paths: str | os.PathLike[str]) -> list[Obj]:
 
     found: list[Obj] = []
     for path in paths:
-        for doc in yaml.safe_load_all(Path(path).read_text(encoding="utf-8")):
-            if (
-                isinstance(doc, dict)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except IsADirectoryError:
+            raise StateError(f"{path}: is a directory, expected a YAML or JSON file") from None
+        except FileNotFoundError:
+            raise StateError(f"{path}: no such file") from None
+        except (OSError, UnicodeDecodeError) as err:
+            raise StateError(f"{path}: cannot read: {err}") from None
+        try:
+            docs = list(yaml.safe_load_all(text))
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+            problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+            raise StateError(f"{path}{where}: not valid YAML: {problem}") from None
+        for number, doc in enumerate(docs, 1):
+            if doc is None:
+                continue
+            items = (
+                doc["items"]
+                if isinstance(doc, dict)
                 and str(doc.get("kind", "")).endswith("List")
-                and ("items" in doc)
-            ):
-                found.extend(doc["items"])
-            elif doc:
-                found.append(doc)
+                and isinstance(doc.get("items"), list)
+                else [doc]
+            )
+            for item in items:
+                found.append(_checked(item, f"{path}: document {number}"))
     return found
+
+
+def _checked(obj: object, where: str) -> Obj:
+    if not isinstance(obj, dict):
+        raise StateError(
+            f"{where}: expected a Kubernetes object (a mapping), found {type(obj).__name__}"
+        )
+    if not obj.get("kind"):
+        raise StateError(f"{where}: object without kind (expected e.g. kind: Pod)")
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict) or not meta.get("name"):
+        raise StateError(f"{where}: {obj['kind']} without metadata.name")
+    return obj
