@@ -75,6 +75,4 @@ def test_the_policy_is_what_policy_writes() -> None:
 
 if __name__ == "__main__":  # pragma: no cover - regenerates the policy file
     POLICY.write_text(json.dumps(policy(sys.argv[1:]), indent=2) + "\n")
-    print(
-        f"wrote {POLICY.relative_to(Path.cwd()) if POLICY.is_relative_to(Path.cwd()) else POLICY}"
-    )
+    print(f"wrote {POLICY}")
