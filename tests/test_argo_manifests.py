@@ -445,7 +445,11 @@ def test_an_event_payload_reaches_the_checks_as_the_same_spec(docs: list[Doc], e
         payload["data"]["body"]["INFRA_REPO"] = "https://git.example.com/infra.git"
     workflow = sensor_workflow(docs, event, payload)
     parameters = {p["name"]: p["value"] for p in workflow["spec"]["arguments"]["parameters"]}
-    expected = ClusterSpec.load(ROOT / "examples" / "argo" / "event-payload.json", environ={})
+    expected = ClusterSpec.load(  # and the templates' default namespace of the checks
+        ROOT / "examples" / "argo" / "event-payload.json",
+        params=["NAMESPACE=kube-system"],
+        environ={},
+    )
     steps = container_steps(docs, workflow["spec"]["workflowTemplateRef"]["name"], parameters)
     runs = [s for s in steps if s.argv[:2] == ["clusterready", "run"]]
     assert runs
