@@ -12,8 +12,9 @@ What ``kubectl apply`` does not check (the Argo CRDs accept any ``spec``) and wh
   75 only, a clusterready step's ``--deadline`` is inside its pod's deadline;
 - :func:`container_steps`: the argv, environment and artifacts of every container
   step a WorkflowTemplate runs for given parameters, ``{{...}}`` substituted as Argo
-  would, ``when`` evaluated and ``withItems`` expanded: so tests (and ``make
-  image-test``) run the very commands the manifests hold.
+  would, ``when`` evaluated and ``withItems`` expanded, and :func:`run_steps` to run
+  them here, artifacts passed through a directory: so tests (and ``make image-test``)
+  run the very commands the manifests hold.
 
 >>> evaluate("asInt(lastRetry.exitCode) == 75", {"lastRetry.exitCode": "75"})
 True
@@ -35,10 +36,12 @@ __all__ = [
     "ArgoError",
     "Artifact",
     "Step",
+    "StepResult",
     "container_steps",
     "evaluate",
     "load_manifests",
     "retried_exit_codes",
+    "run_steps",
     "schema_problems",
     "semantic_problems",
 ]
@@ -801,3 +804,86 @@ def _substitute(text: str, scope: Mapping[str, str], where: str) -> str:
         return scope[name]
 
     return _TAG.sub(value, text)
+
+
+# --------------------------------------------------------------------------- running
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one step did: its exit code and what it printed."""
+
+    step: Step
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_steps(
+    steps: Iterable[Step],
+    repository: str | Path,
+    *,
+    env: Mapping[str, str],
+    timeout: float = 600.0,
+) -> list[StepResult]:
+    """Run container steps here, one after the other, as Argo would run their pods.
+
+    ``repository`` is a directory standing for the artifact repository (key-only
+    artifacts: a key is a path under it). Before a step, its input artifacts are
+    copied from there to their paths and its output paths are cleared (a new pod);
+    after it, its outputs are copied back. A failed step does not stop the others
+    (the templates say ``continueOn: failed``); a non-optional output that was not
+    written makes Argo mark the step Error and stop, and raises ArgoError here.
+    ``env`` is the environment every step starts from (``PATH`` finds ``clusterready``);
+    a step's own ``env`` is added to it.
+    """
+    import shutil
+    import subprocess
+
+    repository = Path(repository)
+    results = []
+    for step in steps:
+        for artifact in step.outputs:
+            _remove(Path(artifact.path))
+        for artifact in step.inputs:
+            target, source = Path(artifact.path), repository / artifact.key
+            _remove(target)
+            if source.is_dir():
+                shutil.copytree(source, target)
+            elif source.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+            elif not artifact.optional:
+                raise ArgoError(f"{step.task}: input artifact {artifact.key} does not exist")
+        for artifact in step.outputs:
+            Path(artifact.path).parent.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(
+            step.argv,
+            env={**env, **step.env},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+        results.append(StepResult(step, done.returncode, done.stdout, done.stderr))
+        for artifact in step.outputs:
+            source, target = Path(artifact.path), repository / artifact.key
+            if source.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+            elif not artifact.optional:
+                raise ArgoError(
+                    f"{step.task}: exit {done.returncode} without its {artifact.name} "
+                    f"({artifact.path}): Argo marks the step Error\n{done.stderr[-2000:]}"
+                )
+    return results
+
+
+def _remove(path: Path) -> None:
+    import shutil
+
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
