@@ -80,7 +80,9 @@ def console_commands(path: Path) -> list[tuple[str, list[str]]]:
     "command",
     [
         c
-        for c, _ in console_commands(DOCS / "spec.md") + console_commands(ROOT / "README.md")
+        for c, _ in console_commands(DOCS / "spec.md")
+        + console_commands(ROOT / "README.md")
+        + console_commands(DOCS / "argo.md")
         if c.startswith("clusterready spec")
     ],
 )
@@ -195,3 +197,98 @@ def test_preflight_doc_lists_every_shipped_test() -> None:
         for node in tree.body:
             if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
                 assert f"`{node.name}" in text, node.name
+
+
+# --------------------------------------------------------------------------- docs/argo.md
+
+
+def test_argo_doc_python_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    (block,) = blocks(DOCS / "argo.md", "python")
+    exec(compile(block, "docs/argo.md", "exec"), {})
+
+
+def test_argo_doc_kustomize_commands_and_overlay_build(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    commands = [
+        c for c, _ in console_commands(DOCS / "argo.md") if c.startswith("kubectl kustomize")
+    ]
+    assert commands
+    for command in commands:
+        done = subprocess.run(shlex.split(command), cwd=ROOT, capture_output=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    overlay = next(b for b in blocks(DOCS / "argo.md", "yaml") if "my-overlay" in b)
+    shutil.copytree(ROOT / "deploy" / "argo", tmp_path / "deploy" / "argo")
+    (tmp_path / "my-overlay").mkdir()
+    (tmp_path / "my-overlay" / "kustomization.yaml").write_text(overlay)
+    shutil.copy(ROOT / "deploy" / "argo" / "kustomizeconfig.yaml", tmp_path / "my-overlay")
+    done = subprocess.run(
+        ["kubectl", "kustomize", "my-overlay"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "image: registry.example.com/clusterready:0.1.0" in done.stdout
+    assert "arn:aws:iam::210987654321:role/clusterready-preflight" in done.stdout
+    assert "namespace: checks" in done.stdout
+
+
+def test_argo_doc_submit_commands_name_real_templates_and_parameters() -> None:
+    """Each `argo submit --from workflowtemplate/X` of the docs: X exists, its -p names and
+    --entrypoint are X's, and the steps resolve for those parameters."""
+    import yaml
+
+    from clusterready.testing.argo import container_steps, load_manifests
+
+    docs = load_manifests(ROOT / "deploy" / "argo")
+    templates = {d["metadata"]["name"]: d for d in docs if d["kind"] == "WorkflowTemplate"}
+    commands = [c for c, _ in console_commands(DOCS / "argo.md") if c.startswith("argo submit")]
+    assert len(commands) >= 3
+    for command in commands:
+        args = shlex.split(command)
+        name = args[args.index("--from") + 1].removeprefix("workflowtemplate/")
+        spec = templates[name]["spec"]
+        parameters = dict(args[i + 1].split("=", 1) for i, a in enumerate(args) if a == "-p")
+        if "--parameter-file" in args:
+            text = (ROOT / args[args.index("--parameter-file") + 1]).read_text()
+            parameters.update({k: str(v) for k, v in yaml.safe_load(text).items()})
+        if "--entrypoint" in args:
+            entrypoint = args[args.index("--entrypoint") + 1]
+            assert entrypoint in {t["name"] for t in spec["templates"]}, command
+        parameters = {k: "{}" if v.startswith("$(") else v for k, v in parameters.items()}
+        assert container_steps(docs, name, parameters), command
+
+
+def test_argo_doc_webhook_body_is_the_payload_body() -> None:
+    import json
+
+    (curl,) = [c for c, _ in console_commands(DOCS / "argo.md") if c.startswith("curl")]
+    body = shlex.split(curl)[shlex.split(curl).index("-d") + 1].removeprefix("@")
+    event = json.loads((ROOT / "examples" / "argo" / "event-payload.json").read_text())
+    assert json.loads((ROOT / body).read_text()) == event["data"]["body"]
+    assert curl.endswith("http://localhost:12000/preflight")
+
+
+def test_argo_doc_retry_strategy_is_the_manifests() -> None:
+    import yaml
+
+    from clusterready.testing.argo import load_manifests
+
+    documented = next(
+        yaml.safe_load(b) for b in blocks(DOCS / "argo.md", "yaml") if "retryStrategy" in b
+    )
+    lib = next(
+        d
+        for d in load_manifests(ROOT / "deploy" / "argo")
+        if d["metadata"]["name"] == "clusterready-lib"
+    )
+    check = next(t for t in lib["spec"]["templates"] if t["name"] == "check")
+    assert documented["retryStrategy"] == check["retryStrategy"]
+    assert "--deadline 540" in (DOCS / "argo.md").read_text()
+    args = check["container"]["args"]
+    assert args[args.index("--deadline") + 1] == "540"
+    assert check["activeDeadlineSeconds"] == "600"

@@ -331,10 +331,10 @@ MALFORMED = [
     ),
     pytest.param(
         {},
-        ["--param", "METRICS-SERVER="],
-        "--param METRICS-SERVER: addons: expected a version or 'none' for add-on "
+        ["--set", "addons.metrics-server="],
+        "--set: addons: expected a version or 'none' for add-on "
         "'metrics-server', found an empty string",
-        id="param-empty-addon-version",
+        id="set-empty-addon-version",
     ),
     pytest.param(
         {},
@@ -382,3 +382,14 @@ def test_spec_error_message_parts() -> None:
         "'x'",
     )
     assert str(err) == "f.yaml: a.b: expected an integer, found 'x'"
+
+
+def test_an_empty_parameter_sets_nothing(tmp_path: Path) -> None:
+    """Argo passes a parameter nobody gave as "": the spec file's value stays."""
+    spec = write(tmp_path, "s.yaml", "addons: {metrics-server: v0.7.2}\n")
+    loaded = ClusterSpec.load(
+        spec, params=["METRICS-SERVER=", "MIN_FREE_IPS=", "CLUSTER_NAME="], environ={}
+    )
+    assert loaded.addon_version("metrics-server") == "v0.7.2"
+    assert loaded.preflight.min_free_ips == 100
+    assert loaded == ClusterSpec.load(spec, environ={})

@@ -188,6 +188,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                     f"e.g. @pytest.mark.addon('metrics-server'); found {mark.args!r}"
                 )
             name = mark.args[0]
+            # `-k "addon[metrics-server]"` selects one add-on's checks, wherever they are
+            # (the brackets keep `addon[aws-node]` from matching a longer name).
+            item.extra_keyword_matches.add(f"addon[{name}]")
             if spec is not None and not spec.addon_enabled(name):
                 version = spec.addon_version(name)
                 reason = (

@@ -473,7 +473,16 @@ def param_key(name: str) -> str:
 
 
 def apply_param(spec: ClusterSpec, name: str, value: str, *, source: str = "") -> ClusterSpec:
-    """Apply one Argo workflow parameter (always text, as Argo passes it)."""
+    """Apply one Argo workflow parameter (always text, as Argo passes it).
+
+    An empty value sets nothing: it is how a template passes a parameter nobody gave
+    (``value: ""``), so it leaves the key to the spec file, the payload or the default.
+
+    >>> apply_param(ClusterSpec(), "MIN_FREE_IPS", "").preflight.min_free_ips
+    100
+    """
+    if value == "":
+        return spec
     try:
         key = param_key(name)
     except SpecError as err:

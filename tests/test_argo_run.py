@@ -1,0 +1,195 @@
+"""The commands of deploy/argo's check steps, taken from the manifests and run for real.
+
+clusterready.testing.argo.container_steps gives each step's argv and environment
+(every `{{...}}` substituted) and run_steps runs them one after the other with the
+installed `clusterready` console script, the artifacts passed through a directory as
+Argo's repository would: the preflight shards and their fan-in against moto, the
+validation steps and theirs against FakeCluster. The validation run's requests are
+also what the validation ClusterRole must grant, exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_preflight_suite import account
+
+from clusterready.testing import FakeCluster, load_objects
+from clusterready.testing.argo import StepResult, container_steps, load_manifests, run_steps
+from clusterready.testing.moto import MotoServer
+from conftest import ROOT
+
+__all__ = ["account"]  # the seeded-account fixture of tests/test_preflight_suite.py
+
+DEPLOY = ROOT / "deploy" / "argo"
+
+
+def environment(base: dict[str, str]) -> dict[str, str]:
+    """``base`` with this venv's bin first on PATH (its `clusterready` console script)."""
+    bin_dir = str(Path(sys.executable).parent)
+    return {**base, "PATH": os.pathsep.join([bin_dir, base.get("PATH", "")])}
+
+
+def run_template(
+    name: str, parameters: dict[str, str], tmp_path: Path, env: dict[str, str]
+) -> list[StepResult]:
+    steps = container_steps(
+        load_manifests(DEPLOY),
+        name,
+        parameters,
+        input_defaults={"reports": str(tmp_path / "pod")},
+    )
+    return run_steps(steps, tmp_path / "repository", env=environment(env))
+
+
+def merged(tmp_path: Path, group: str) -> dict[str, Any]:
+    summary: dict[str, Any] = json.loads(
+        (tmp_path / "repository" / "clusterready" / "wf" / group / "summary.json").read_text()
+    )
+    return summary
+
+
+def codes(results: list[StepResult]) -> dict[str, int]:
+    return {r.step.task: r.returncode for r in results}
+
+
+def explain(results: list[StepResult]) -> str:
+    return "\n".join(
+        f"{r.step.task} {r.step.argv}: {r.returncode}\n{r.stderr[-1500:]}" for r in results
+    )
+
+
+# --------------------------------------------------------------------------- preflight
+
+
+def test_preflight_shards_and_merge_pass_on_a_seeded_account(
+    moto_server: MotoServer, account: dict[str, Any], tmp_path: Path
+) -> None:
+    results = run_template(
+        "clusterready-preflight",
+        {"CLUSTER_NAME": "prod-eu", "AWS_REGION": "eu-west-1", "PAYLOAD": json.dumps(account)},
+        tmp_path,
+        moto_server.environ(),
+    )
+    assert codes(results) == {"shard(0)": 0, "shard(1)": 0, "shard(2)": 0, "merge": 0}, explain(
+        results
+    )
+    summary = merged(tmp_path, "preflight")
+    assert summary["exit_code"] == 0
+    assert summary["totals"]["total"] == summary["totals"]["passed"] == 33
+    shards = [
+        json.loads(p.read_text())
+        for p in sorted((tmp_path / "repository/clusterready/wf/slices/preflight").iterdir())
+    ]
+    assert [len(s["tests"]) for s in shards] != [33, 0, 0]  # the work was shared
+    assert sum(len(s["tests"]) for s in shards) == 33
+    junit = ET.parse(tmp_path / "repository/clusterready/wf/preflight/junit.xml").getroot()
+    assert sum(int(s.get("tests", 0)) for s in junit.iter("testsuite")) == 33
+
+
+def test_preflight_fails_on_a_broken_account(
+    moto_server: MotoServer, account: dict[str, Any], tmp_path: Path
+) -> None:
+    spec = json.loads(json.dumps(account))
+    spec["preflight"]["exports"].append("missing-export")
+    results = run_template(
+        "clusterready-preflight",
+        {"CLUSTER_NAME": "prod-eu", "PAYLOAD": json.dumps(spec)},
+        tmp_path,
+        moto_server.environ(),
+    )
+    found = codes(results)
+    assert sorted(found.values()) == [0, 0, 1, 1], explain(results)  # one shard, and the merge
+    assert found["merge"] == 1
+    summary = merged(tmp_path, "preflight")
+    assert summary["totals"]["failed"] == 1
+    assert summary["exit_code"] == 1
+
+
+# --------------------------------------------------------------------------- validation
+
+
+@pytest.fixture
+def healthy(fake_cluster: FakeCluster) -> FakeCluster:
+    for obj in load_objects(
+        ROOT / "examples" / "demo-cluster.yaml", ROOT / "examples" / "demo-cluster-later.yaml"
+    ):
+        fake_cluster.apply(obj)
+    return fake_cluster
+
+
+def run_validation(fake: FakeCluster, tmp_path: Path, **extra: str) -> list[StepResult]:
+    parameters = {"CLUSTER_NAME": "prod-eu", "KUBECONFIG": fake.kubeconfig, **extra}
+    return run_template("clusterready-validation", parameters, tmp_path, dict(os.environ))
+
+
+def test_validation_steps_and_merge_pass_on_a_healthy_cluster(
+    healthy: FakeCluster, tmp_path: Path
+) -> None:
+    results = run_validation(healthy, tmp_path, **{"METRICS-SERVER": "v0.7.2"})
+    found = codes(results)
+    assert list(found) == ["cluster", "addon(0)", "merge"]
+    assert found["addon(0)"] == 0, explain(results)
+    # No cluster-level check ships yet (issue 10 adds them): that step selects nothing.
+    assert found["cluster"] in (0, 5), explain(results)
+    assert found["merge"] == 0, explain(results)
+    summary = merged(tmp_path, "validation")
+    assert summary["totals"]["passed"] == summary["totals"]["total"] == 4
+    assert all(r.method == "GET" for r in healthy.requests)
+
+
+def test_metrics_server_none_runs_no_addon_step(healthy: FakeCluster, tmp_path: Path) -> None:
+    results = run_validation(healthy, tmp_path, **{"METRICS-SERVER": "none"})
+    assert list(codes(results)) == ["cluster", "merge"]
+
+
+# --------------------------------------------------------------------------- RBAC
+
+
+def read_types(fake: FakeCluster) -> tuple[set[tuple[str, str]], set[str]]:
+    """(API group, resource) of every resource request, and the non-resource paths."""
+    resources, other = set(), set()
+    for request in fake.requests:
+        parts = request.path.strip("/").split("/")
+        if parts[0] == "api" and len(parts) > 2:
+            group, rest = "", parts[2:]
+        elif parts[0] == "apis" and len(parts) > 3:
+            group, rest = parts[1], parts[3:]
+        else:
+            other.add(request.path)
+            continue
+        if rest[0] == "namespaces" and len(rest) > 2:
+            rest = rest[2:]
+        resources.add((group, rest[0]))
+    return resources, other
+
+
+def granted(rule_path: str, path: str) -> bool:
+    return path == rule_path or (rule_path.endswith("*") and path.startswith(rule_path[:-1]))
+
+
+def test_the_validation_clusterrole_grants_exactly_what_the_checks_read(
+    healthy: FakeCluster, tmp_path: Path
+) -> None:
+    results = run_validation(healthy, tmp_path, **{"METRICS-SERVER": "v0.7.2"})
+    assert codes(results)["addon(0)"] == 0, explain(results)
+    resources, paths = read_types(healthy)
+    role = next(
+        d
+        for d in load_manifests(DEPLOY / "rbac.yaml")
+        if d["kind"] == "ClusterRole" and d["metadata"]["name"] == "clusterready-validation"
+    )
+    rules = [r for r in role["rules"] if "resources" in r]
+    allowed = {(g, r) for rule in rules for g in rule["apiGroups"] for r in rule["resources"]}
+    assert all(set(rule["verbs"]) == {"get", "list", "watch"} for rule in rules)
+    assert resources - allowed == set(), "read but not granted"
+    assert allowed - resources == set(), "granted but never read"
+    urls = [u for r in role["rules"] for u in r.get("nonResourceURLs", [])]
+    assert [p for p in paths if not any(granted(u, p) for u in urls)] == []
+    assert [u for u in urls if not any(granted(u, p) for p in paths)] == []
