@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_preflight_suite import account
 
 from clusterready.testing import FakeCluster, load_objects
 from clusterready.testing.argo import StepResult, container_steps, load_manifests, run_steps
 from clusterready.testing.moto import MotoServer
 from conftest import ROOT
+from test_preflight_suite import account
 
 __all__ = ["account"]  # the seeded-account fixture of tests/test_preflight_suite.py
 

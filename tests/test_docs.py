@@ -224,17 +224,17 @@ def test_argo_doc_kustomize_commands_and_overlay_build(tmp_path: Path) -> None:
     (tmp_path / "my-overlay").mkdir()
     (tmp_path / "my-overlay" / "kustomization.yaml").write_text(overlay)
     shutil.copy(ROOT / "deploy" / "argo" / "kustomizeconfig.yaml", tmp_path / "my-overlay")
-    done = subprocess.run(
+    rendered = subprocess.run(
         ["kubectl", "kustomize", "my-overlay"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert done.returncode == 0, done.stderr
-    assert "image: registry.example.com/clusterready:0.1.0" in done.stdout
-    assert "arn:aws:iam::210987654321:role/clusterready-preflight" in done.stdout
-    assert "namespace: checks" in done.stdout
+    assert rendered.returncode == 0, rendered.stderr
+    assert "image: registry.example.com/clusterready:0.1.0" in rendered.stdout
+    assert "arn:aws:iam::210987654321:role/clusterready-preflight" in rendered.stdout
+    assert "namespace: checks" in rendered.stdout
 
 
 def test_argo_doc_submit_commands_name_real_templates_and_parameters() -> None:

@@ -13,9 +13,9 @@ import sys
 from typing import Any
 
 import pytest
-from test_preflight_suite import RECORDER, account, run, suite
 
 from conftest import ROOT
+from test_preflight_suite import RECORDER, account, run, suite
 
 __all__ = ["account"]  # the seeded-account fixture, shared with tests/test_preflight_suite.py
 
