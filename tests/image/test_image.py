@@ -167,3 +167,14 @@ def test_entrypoint_and_labels(image: Image) -> None:
     run = image.run(["--help"])
     assert run.returncode == 0
     assert "usage: clusterready" in run.stdout
+
+
+def test_the_documented_security_context_fits_the_image(image: Image) -> None:
+    text = (ROOT / "docs" / "image.md").read_text()
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "securityContext" in b)
+    pod = yaml.safe_load(block)
+    context = pod["securityContext"]
+    assert f"{context['runAsUser']}:{context['runAsGroup']}" == image.config["User"]
+    assert context["readOnlyRootFilesystem"] is True
+    assert context["runAsNonRoot"] is True
+    assert [m["mountPath"] for m in pod["volumeMounts"]] == ["/tmp"]
