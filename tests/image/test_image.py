@@ -178,3 +178,10 @@ def test_the_documented_security_context_fits_the_image(image: Image) -> None:
     assert context["readOnlyRootFilesystem"] is True
     assert context["runAsNonRoot"] is True
     assert [m["mountPath"] for m in pod["volumeMounts"]] == ["/tmp"]
+
+
+def test_the_build_hosts_pip_settings_are_in_no_layer(image: Image) -> None:
+    """image/build.sh bind-mounts the host's pip configuration into RUN steps only."""
+    assert not (image.rootfs / "run" / "pip-host").exists()
+    assert not list(image.rootfs.glob("opt/clusterready/**/pip.conf"))
+    assert not (image.rootfs / "opt" / "clusterready" / "bin" / "pip").exists()
