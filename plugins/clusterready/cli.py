@@ -1,5 +1,5 @@
-"""The ``clusterready`` command: resolve a spec, spot-check a cluster with a DETIK
-sentence, lint sentences, run the demo.
+"""The ``clusterready`` command: run a shipped suite, resolve a spec, spot-check a
+cluster with a DETIK sentence, lint sentences, run the demo.
 
 >>> main(["spec", "--param", "CLUSTER_NAME=demo", "--format", "json"])  # doctest: +ELLIPSIS
 {
@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     lint = sub.add_parser("lint", help="check the DETIK sentences of .bats and .py files")
     lint.add_argument("files", nargs="+", metavar="FILE")
 
+    _add_run_parser(sub)
+
     demo = sub.add_parser(
         "demo", help="run the shipped suites on the example spec against local fakes"
     )
@@ -77,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "lint":
             return _lint(args.files)
+        if args.command == "run":
+            return _run(args.suite, args.pytest_args)
         from clusterready.demo import run_demo
 
         return run_demo(args.root, args.pytest_args)
@@ -86,6 +90,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CannotEvaluate as err:
         print(f"clusterready: cannot evaluate: {err}", file=sys.stderr)
         return int(ExitCode.CANNOT_EVALUATE)
+
+
+def _add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from clusterready.report import EXIT_MEANING
+    from clusterready.suites import SUITES
+
+    suites = "\n".join(
+        f"  {name:<10} {suite.directory}/: {suite.about}" for name, suite in SUITES.items()
+    )
+    codes = "\n".join(f"  {code:<3} {meaning}" for code, meaning in EXIT_MEANING.items())
+    run = sub.add_parser(
+        "run",
+        help="run a shipped suite from any directory (pytest's options pass through)",
+        usage="clusterready run {preflight,addons,all} [--checks DIR]... [pytest options]...",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run a shipped suite with its own rootdir and settings: the working "
+        "directory\n(its pytest.ini, pyproject.toml, conftest.py) never changes what runs. "
+        "Every\nother option goes to pytest: --spec, --param, --set, --json-report, "
+        "--junitxml,\n-k, -n, ... (`clusterready run preflight --help` lists them).",
+        epilog=f"suites:\n{suites}\n  all        both\n\n"
+        "  --checks DIR   also run the test modules in DIR (repeatable), with the same\n"
+        "                 fixtures (detik, kube, aws, aws_inventory, cluster_spec, ...)\n"
+        f"                 and markers\n\nexit codes:\n{codes}\n\nSee docs/running.md.",
+    )
+    run.add_argument("suite", choices=[*SUITES, "all"], help=argparse.SUPPRESS)
+    run.add_argument("pytest_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+
+
+def _run(suite: str, args: Sequence[str]) -> int:
+    """``clusterready run``: pytest in this process (one interpreter start; a SIGTERM
+    reaches the run itself), with the suite's inifile and rootdir."""
+    import pytest
+
+    from clusterready.suites import run_arguments
+
+    return int(pytest.main(run_arguments(suite, args)))
 
 
 def _check(args: argparse.Namespace) -> int:

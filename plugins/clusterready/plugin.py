@@ -8,6 +8,7 @@ collected test asks for them.
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import os
 import time
 from collections.abc import Generator, Iterable, Iterator
@@ -100,6 +101,61 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "default cluster spec path, relative to the rootdir (--spec and $CLUSTERREADY_SPEC win)",
         default="",
     )
+
+
+# --------------------------------------------------------------------------- rootdir
+
+
+def pytest_load_initial_conftests(
+    early_config: pytest.Config, parser: pytest.Parser, args: list[str]
+) -> None:
+    """Stop a run whose rootdir an option value moved (``pytest --spec /abs/spec.yaml``).
+
+    pytest picks its rootdir and inifile before any plugin has added its options, so
+    the value of ``--spec /abs/spec.yaml`` counts as a test path then: the rootdir
+    becomes /abs, the project's settings are lost and the wrong tests are collected.
+    The ``--spec=/abs/spec.yaml`` form has no such problem: say so, exit 4.
+    """
+    ns = early_config.known_args_namespace
+    if ns.inifilename or ns.rootdir:
+        return  # the user chose them
+    chosen = (early_config.rootpath, early_config.inipath)
+    real = _rootdir_and_inifile(early_config, ns.file_or_dir)
+    if real is None or real == chosen:
+        return
+    ours = {name for option in parser.getgroup("clusterready").options for name in option.names()}
+    flag, value = next(
+        (
+            (flag, value)
+            for flag, value in itertools.pairwise(args)
+            if flag in ours
+            and _rootdir_and_inifile(early_config, [*ns.file_or_dir, value]) == chosen
+        ),
+        ("--OPTION", "VALUE"),
+    )
+    raise pytest.UsageError(
+        f"clusterready: pytest took the value of {flag} for a test path and moved its "
+        f"rootdir to {early_config.rootpath} (wrong settings, wrong tests): "
+        f"write {flag}={value}"
+    )
+
+
+def _rootdir_and_inifile(config: pytest.Config, paths: list[str]) -> tuple[Path, Any] | None:
+    """What pytest would have chosen from the real test paths alone (None: unknown)."""
+    from _pytest.config.findpaths import determine_setup
+
+    setup: Any = determine_setup
+    ns = config.known_args_namespace
+    common = {"inifile": None, "args": paths, "rootdir_cmd_arg": None}
+    where = config.invocation_params.dir
+    try:
+        found = setup(**common, override_ini=ns.override_ini, invocation_dir=where)
+    except TypeError:  # pytest 8 has no override_ini parameter
+        try:
+            found = setup(**common, invocation_dir=where)
+        except TypeError:
+            return None
+    return found[0], found[1]
 
 
 @pytest.hookimpl(trylast=True)  # after junitxml has set up its LogXML

@@ -109,7 +109,7 @@ def first_line(text: str) -> str:
     return ""
 
 
-_EXIT_MEANING = {
+EXIT_MEANING = {
     0: "all checks passed",
     1: "at least one check failed",
     2: "the run was interrupted",
@@ -146,5 +146,5 @@ def render_text(summary: dict[str, Any]) -> str:
     )
     lines.append(f"{totals['total']} tests: {counts} in {summary['duration']}s")
     code = summary["exit_code"]
-    lines.append(f"exit {code}: {_EXIT_MEANING.get(code, 'unknown')}")
+    lines.append(f"exit {code}: {EXIT_MEANING.get(code, 'unknown')}")
     return "\n".join(lines)
