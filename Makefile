@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo check test lint types hooks unit bench clean
+.PHONY: demo check test lint types hooks unit bench clean image image-test
 
 # The `dev` extra: the tests' needs (`test`), ruff (`lint`), mypy (`typing`), pre-commit, tox.
 $(STAMP): pyproject.toml constraints.txt
@@ -50,6 +50,14 @@ $(AWSCLI):
 
 bench: $(STAMP) $(AWSCLI)
 	$(BIN)/python benchmarks/run.py
+
+## image: build the container image into build/ (no Docker engine: buildah; docs/image.md)
+image: $(STAMP)
+	image/build.sh
+
+## image-test: run the built image with runc and prove it works (tests/image)
+image-test: image
+	$(BIN)/pytest tests/image -m image -n 0 -q
 
 clean:
 	rm -rf $(VENV) .venv-awscli build *.egg-info plugins/*.egg-info
