@@ -34,6 +34,7 @@ def __getattr__(name: str) -> Any:
         return ClusterSpec
     raise AttributeError(f"module 'clusterready' has no attribute {name!r}")
 
+
 __all__ = [
     "CannotEvaluate",
     "CheckFailed",

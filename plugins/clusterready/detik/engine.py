@@ -105,6 +105,7 @@ class Detik:
         None reads ``DETIK_REGEX_CASE_INSENSITIVE_PROPERTIES`` (``true``).
     :param max_attempts: cap the attempts of every try (1 for a quick spot check).
     :param sleep: how to wait between attempts (tests pass a recorder).
+    :param progress: called with each line of a try as it happens (a terminal shows them).
     """
 
     def __init__(
@@ -116,6 +117,7 @@ class Detik:
         *,
         max_attempts: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
         self.source: Source = ClusterSource(source) if isinstance(source, Cluster) else source
         if isinstance(source, Cluster) and not namespace and not all_namespaces:
@@ -127,6 +129,7 @@ class Detik:
         self.regex_case_insensitive = regex_case_insensitive
         self.max_attempts = max_attempts
         self._sleep = sleep
+        self._progress = progress
 
     # ------------------------------------------------------------------ public
 
@@ -179,6 +182,8 @@ class Detik:
         return outcome
 
     def _query(self, stmt: Statement) -> Query:
+        if isinstance(self.source, ClusterSource) and self.source.cluster_scoped(stmt.resource):
+            return Query(stmt.resource, stmt.path, cluster_scoped=True)
         return Query(stmt.resource, stmt.path, self.namespace, self.all_namespaces)
 
     def _once(self, stmt: Statement) -> Outcome:
@@ -201,14 +206,24 @@ class Detik:
     def _attempts(self, stmt: Statement) -> Outcome:
         assert stmt.times is not None
         assert stmt.delay is not None
-        lines = [messages.VALID]
+        lines: list[str] = []
         results: list[_Attempt | CannotEvaluate] = []
+
+        progress = self._progress
+
+        def emit(*new: str) -> None:
+            lines.extend(new)
+            if progress is not None:
+                for line in new:
+                    progress(line)
+
+        emit(messages.VALID)
 
         def attempt() -> bool:
             try:
                 result = self._evaluate(stmt)
             except CannotEvaluate as err:
-                lines.append(f"Could not evaluate (attempt {len(results) + 1}): {err}")
+                emit(f"Could not evaluate (attempt {len(results) + 1}): {err}")
                 results.append(err)
                 _log.warning(
                     "attempt %d/%d of %s: could not evaluate: %s",
@@ -218,7 +233,7 @@ class Detik:
                     err,
                 )
                 return False
-            lines.extend(result.lines)
+            emit(*result.lines)
             results.append(result)
             _log.info("attempt %d/%d of %s: %s", len(results), times, stmt.text, _verdict(result))
             return result.passed
