@@ -18,8 +18,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import tenacity
-
 from clusterready.detik import messages
 from clusterready.detik.ere import compile_ere
 from clusterready.detik.grammar import Statement, parse
@@ -237,6 +235,8 @@ class Detik:
             results.append(result)
             _log.info("attempt %d/%d of %s: %s", len(results), times, stmt.text, _verdict(result))
             return result.passed
+
+        import tenacity  # deferred: a verify never retries
 
         times = min(stmt.times, self.max_attempts) if self.max_attempts else stmt.times
         started = time.monotonic()

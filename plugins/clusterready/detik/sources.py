@@ -15,8 +15,6 @@ get pods -o custom-columns=NAME:.metadata.name,PROP:.status.phase --namespace=ku
 
 from __future__ import annotations
 
-import shlex
-import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -111,12 +109,17 @@ class KubectlSource:
     """
 
     def __init__(self, argv: Sequence[str] | str, timeout: float = 60.0) -> None:
+        import shlex  # deferred, with subprocess: only a client command needs them
+
         self.argv = shlex.split(argv) if isinstance(argv, str) else list(argv)
         if not self.argv:
             raise ValueError("KubectlSource needs a client command, e.g. ['kubectl']")
         self.timeout = timeout
 
     def rows(self, query: Query) -> list[Row]:
+        import shlex
+        import subprocess
+
         command = [*self.argv, *query.client_args()]
         shown = shlex.join(command)
         try:
