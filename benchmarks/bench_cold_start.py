@@ -1,10 +1,11 @@
 """Cold start of the on-call commands, side by side with kubectl, against one FakeCluster
 started with `python -m clusterready.testing` (its own process):
 
-(A) `clusterready verify "there are 2 pods named 'metrics-server'" -n kube-system`
-(B) `kubectl get pods -n kube-system -o custom-columns=NAME:.metadata.name` (warm cache)
+(A) `clusterready verify "there are 6 pods named '^app-'" -n demo`
+(B) `kubectl get pods -n demo -o custom-columns=NAME:.metadata.name` (warm cache)
 (T) `clusterready try "at most 3 times every 1s to ..." --max-attempts 1`
 (F) `python -c "import urllib3, json"`: the floor a Python client on urllib3 starts from
+(S) `python -c "import http.client, json"`: the floor of one on the standard library
 
 Whole processes, run in turn (A B T A B T ...): wall and CPU (user + system of the
 child) medians, and the A/B and T/B ratios taken pair by pair. Python runs with its
@@ -14,7 +15,6 @@ Run: `make bench` (or `python benchmarks/bench_cold_start.py`).
 
 from __future__ import annotations
 
-import json
 import os
 import resource
 import statistics
@@ -22,38 +22,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
+from bench_kube import fake_cluster_process
+
 RUNS = 15
-PODS = [
-    {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": f"metrics-server-{i}", "namespace": "kube-system"},
-        "status": {"phase": "Running"},
-    }
-    for i in (1, 2)
-]
-
-
-@contextmanager
-def served() -> Iterator[dict[str, str]]:
-    with tempfile.TemporaryDirectory() as tmp:
-        state = Path(tmp) / "state.json"
-        state.write_text(json.dumps({"kind": "List", "items": PODS}))
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "clusterready.testing", str(state)],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert proc.stdout is not None
-            yield json.loads(proc.stdout.readline())
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
 
 
 def timed(argv: Sequence[str], env: dict[str, str]) -> tuple[float, float]:
@@ -71,7 +45,7 @@ def timed(argv: Sequence[str], env: dict[str, str]) -> tuple[float, float]:
 
 def main() -> str:
     exe = str(Path(sys.executable).with_name("clusterready"))
-    with served() as fake, tempfile.TemporaryDirectory() as tmp:
+    with fake_cluster_process(big=0) as fake, tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pyc")
         config = ["--kubeconfig", fake["kubeconfig"]]
@@ -81,7 +55,7 @@ def main() -> str:
                 "verify",
                 "there are 2 pods named 'metrics-server'",
                 "-n",
-                "kube-system",
+                "demo",
                 *config,
             ],
             "B": [
@@ -92,23 +66,24 @@ def main() -> str:
                 "get",
                 "pods",
                 "-n",
-                "kube-system",
+                "demo",
                 "-o",
                 "custom-columns=NAME:.metadata.name",
             ],
             "T": [
                 exe,
                 "try",
-                "at most 3 times every 1s to get pods named 'metrics-server' and "
-                "verify that 'status' is 'running'",
+                "at most 3 times every 1s to get pods named '^app-' and "
+                "verify that 'status' matches 'Running|Pending'",
                 "-n",
-                "kube-system",
+                "demo",
                 "--max-attempts",
                 "1",
                 *config,
             ],
         }
         commands["F"] = [sys.executable, "-c", "import urllib3, json"]
+        commands["S"] = [sys.executable, "-c", "import http.client, json"]
         for argv in commands.values():  # warm-up: caches, bytecode
             timed(argv, env)
         runs: dict[str, list[tuple[float, float]]] = {k: [] for k in commands}
@@ -128,6 +103,7 @@ def main() -> str:
         ("T", "clusterready try, 1 attempt"),
         ("B", "kubectl get (custom-columns)"),
         ("F", "python + urllib3 import (floor)"),
+        ("S", "python + http.client import"),
     ):
         print(
             f"{label:34}{median(key, 0) * 1000:>12.0f} ms{median(key, 1) * 1000:>12.0f} ms"
