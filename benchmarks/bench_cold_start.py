@@ -53,7 +53,7 @@ def main() -> str:
             "A": [
                 exe,
                 "verify",
-                "there are 2 pods named 'metrics-server'",
+                "there are 6 pods named '^app-'",
                 "-n",
                 "demo",
                 *config,
