@@ -225,7 +225,7 @@ def kubectl_argv(fake_cluster: FakeCluster, tmp_path: Path) -> list[str]:
     return ["kubectl", "--kubeconfig", fake_cluster.kubeconfig, "--cache-dir", str(tmp_path)]
 
 
-def test_d17_a_multi_line_value_is_matched_whole_in_process(
+def test_d19_a_multi_line_value_is_matched_whole_in_process(
     fake_cluster: FakeCluster, kubectl_argv: list[str]
 ) -> None:
     """bats-detik reads kubectl's table line by line and sees only a value's first line;
