@@ -11,6 +11,7 @@ import pytest
 from clusterready.detik import Detik, KubectlSource, Query, StaticSource
 from clusterready.detik.lint import lint
 from clusterready.errors import CannotEvaluate, DetikSyntaxError
+from clusterready.testing import FakeCluster
 
 
 class Sleeps(list[float]):
@@ -217,3 +218,35 @@ def test_d16_an_erroring_attempt_is_a_failed_attempt() -> None:
         "Could not evaluate (attempt 1): cluster 'x': 503",
         "web-1 has the right value (running).",
     )
+
+
+COREFILE = ".:53 {\n    errors\n    forward . /etc/resolv.conf\n}\n"
+
+
+@pytest.fixture
+def kubectl_argv(fake_cluster: FakeCluster, tmp_path: Path) -> list[str]:
+    return ["kubectl", "--kubeconfig", fake_cluster.kubeconfig, "--cache-dir", str(tmp_path)]
+
+
+def test_d19_a_multi_line_value_is_matched_whole_in_process(
+    fake_cluster: FakeCluster, kubectl_argv: list[str]
+) -> None:
+    """bats-detik reads kubectl's table line by line and sees only a value's first line;
+    in process the whole value is matched (a ConfigMap's Corefile), outer blanks trimmed."""
+    from clusterready.kube import Cluster
+
+    fake_cluster.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "coredns", "namespace": "kube-system"},
+            "data": {"Corefile": COREFILE},
+        }
+    )
+    sentence = "'.data.Corefile' matches 'forward' for configmaps named '^coredns$'"
+    whole = Detik(Cluster.from_kubeconfig(fake_cluster.kubeconfig), namespace="kube-system")
+    outcome = whole.verify(sentence, check=False)
+    assert outcome.passed
+    assert outcome.rows == (("coredns", COREFILE.strip()),)
+    first_line = Detik(KubectlSource(kubectl_argv), namespace="kube-system")
+    assert first_line.verify(sentence, check=False).rows[0] == ("coredns", ".:53 {")

@@ -17,7 +17,7 @@ from clusterready.testing import FakeCluster, StateError, load_objects
 from clusterready.testing.tables import human_duration
 
 Kubectl = Callable[..., CompletedProcess[str]]
-AN_HOUR_AGO = (datetime.now(UTC) - timedelta(hours=1, minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+TEN_DAYS_AGO = (datetime.now(UTC) - timedelta(days=10, hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def running(name: str, restarts: int = 0, ready: bool = True) -> dict[str, Any]:
@@ -25,7 +25,7 @@ def running(name: str, restarts: int = 0, ready: bool = True) -> dict[str, Any]:
         "name": name,
         "ready": ready,
         "restartCount": restarts,
-        "state": {"running": {"startedAt": AN_HOUR_AGO}},
+        "state": {"running": {"startedAt": TEN_DAYS_AGO}},
     }
 
 
@@ -33,7 +33,7 @@ PODS = [
     {
         "apiVersion": "v1",
         "kind": "Pod",
-        "metadata": {"name": "web-1", "namespace": "demo", "creationTimestamp": AN_HOUR_AGO},
+        "metadata": {"name": "web-1", "namespace": "demo", "creationTimestamp": TEN_DAYS_AGO},
         "spec": {"containers": [{"name": "app"}, {"name": "proxy"}], "nodeName": "node-a"},
         "status": {
             "phase": "Running",
@@ -44,7 +44,7 @@ PODS = [
     {
         "apiVersion": "v1",
         "kind": "Pod",
-        "metadata": {"name": "web-2", "namespace": "demo", "creationTimestamp": AN_HOUR_AGO},
+        "metadata": {"name": "web-2", "namespace": "demo", "creationTimestamp": TEN_DAYS_AGO},
         "spec": {"containers": [{"name": "app"}]},
         "status": {
             "phase": "Pending",
@@ -61,7 +61,7 @@ PODS = [
     {
         "apiVersion": "v1",
         "kind": "Pod",
-        "metadata": {"name": "init-1", "namespace": "demo", "creationTimestamp": AN_HOUR_AGO},
+        "metadata": {"name": "init-1", "namespace": "demo", "creationTimestamp": TEN_DAYS_AGO},
         "spec": {"initContainers": [{"name": "setup"}], "containers": [{"name": "app"}]},
         "status": {
             "phase": "Pending",
@@ -85,9 +85,9 @@ def test_kubectl_get_pods_shows_ready_status_restarts(
         fake_cluster.apply(pod)
     assert rows(kubectl(fake_cluster, "get", "pods", "-n", "demo")) == [
         ["NAME", "READY", "STATUS", "RESTARTS", "AGE"],
-        ["init-1", "0/1", "Init:0/1", "1", "65m"],
-        ["web-1", "2/2", "Running", "3", "65m"],
-        ["web-2", "0/1", "ImagePullBackOff", "0", "65m"],
+        ["init-1", "0/1", "Init:0/1", "1", "10d"],
+        ["web-1", "2/2", "Running", "3", "10d"],
+        ["web-2", "0/1", "ImagePullBackOff", "0", "10d"],
     ]
     wide = rows(kubectl(fake_cluster, "get", "pod", "web-1", "-n", "demo", "-o", "wide"))
     assert wide[0][5:7] == ["IP", "NODE"]
@@ -105,7 +105,7 @@ def test_kubectl_get_nodes_deployments_services_and_a_crd(
             "kind": "Node",
             "metadata": {
                 "name": "node-a",
-                "creationTimestamp": AN_HOUR_AGO,
+                "creationTimestamp": TEN_DAYS_AGO,
                 "labels": {"node-role.kubernetes.io/control-plane": ""},
             },
             "spec": {"unschedulable": True},
@@ -119,7 +119,7 @@ def test_kubectl_get_nodes_deployments_services_and_a_crd(
         {
             "apiVersion": "apps/v1",
             "kind": "Deployment",
-            "metadata": {"name": "web", "creationTimestamp": AN_HOUR_AGO},
+            "metadata": {"name": "web", "creationTimestamp": TEN_DAYS_AGO},
             "spec": {"replicas": 3},
             "status": {"readyReplicas": 2, "updatedReplicas": 3, "availableReplicas": 2},
         }
@@ -128,7 +128,7 @@ def test_kubectl_get_nodes_deployments_services_and_a_crd(
         {
             "apiVersion": "v1",
             "kind": "Service",
-            "metadata": {"name": "web", "creationTimestamp": AN_HOUR_AGO},
+            "metadata": {"name": "web", "creationTimestamp": TEN_DAYS_AGO},
             "spec": {
                 "type": "NodePort",
                 "clusterIP": "10.96.0.10",
@@ -143,22 +143,22 @@ def test_kubectl_get_nodes_deployments_services_and_a_crd(
         {
             "apiVersion": "example.com/v1",
             "kind": "Widget",
-            "metadata": {"name": "w1", "namespace": "default", "creationTimestamp": AN_HOUR_AGO},
+            "metadata": {"name": "w1", "namespace": "default", "creationTimestamp": TEN_DAYS_AGO},
         }
     )
     assert rows(kubectl(fake_cluster, "get", "nodes")) == [
         ["NAME", "STATUS", "ROLES", "AGE", "VERSION"],
-        ["node-a", "Ready,SchedulingDisabled", "control-plane", "65m", "v1.32.1"],
+        ["node-a", "Ready,SchedulingDisabled", "control-plane", "10d", "v1.32.1"],
     ]
     assert rows(kubectl(fake_cluster, "get", "deploy")) == [
         ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
-        ["web", "2/3", "3", "2", "65m"],
+        ["web", "2/3", "3", "2", "10d"],
     ]
     assert rows(kubectl(fake_cluster, "get", "svc")) == [
         ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"],
-        ["web", "NodePort", "10.96.0.10", "<none>", "80:30080/TCP,53/UDP", "65m"],
+        ["web", "NodePort", "10.96.0.10", "<none>", "80:30080/TCP,53/UDP", "10d"],
     ]
-    assert rows(kubectl(fake_cluster, "get", "widgets")) == [["NAME", "AGE"], ["w1", "65m"]]
+    assert rows(kubectl(fake_cluster, "get", "widgets")) == [["NAME", "AGE"], ["w1", "10d"]]
     assert rows(kubectl(fake_cluster, "get", "ns", "default"))[0] == ["NAME", "STATUS", "AGE"]
 
 

@@ -16,35 +16,89 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from clusterready.errors import CannotEvaluate, UsageError
 from clusterready.outcomes import ExitCode
 
+if TYPE_CHECKING:
+    from clusterready.detik import Outcome
+    from clusterready.kube import Cluster
+
+
+EXIT_CODES = """exit codes:
+  0   everything checked passed
+  1   a check failed (a DETIK sentence not verified, an invalid sentence found by lint)
+  4   usage error: bad option, spec, sentence or file, found before anything is asked
+  5   no tests were selected
+  75  nothing failed but something could not be evaluated (cluster or AWS unreachable,
+      credentials rejected, throttled past the retries): worth retrying"""
+
 
 def _parser() -> argparse.ArgumentParser:
+    from clusterready import __version__
+
     parser = argparse.ArgumentParser(
         prog="clusterready",
         description="Check that an EKS cluster and its AWS account are production-ready.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"clusterready {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    spec = sub.add_parser("spec", help="validate and print the resolved cluster spec")
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text[:1].upper() + help_text[1:] + ".",
+            epilog=EXIT_CODES,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    spec = command("spec", "validate and print the resolved cluster spec")
     spec.add_argument("--spec", metavar="PATH", help="spec file (default: $CLUSTERREADY_SPEC)")
-    spec.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
-    spec.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
-    spec.add_argument("--format", choices=("yaml", "json"), default="yaml")
+    spec.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an Argo-style parameter, e.g. CLUSTER_NAME=prod-eu or METRICS-SERVER=v0.7.2 "
+        "(repeatable)",
+    )
+    spec.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one spec field by its dotted path, e.g. preflight.min_azs=3 (repeatable)",
+    )
+    spec.add_argument(
+        "--format", choices=("yaml", "json"), default="yaml", help="output format (default: yaml)"
+    )
 
     for verb, help_text in (
         ("verify", "check one DETIK verify sentence against a cluster, once"),
         ("try", "check one DETIK try sentence against a cluster, with its retries"),
     ):
-        check = sub.add_parser(verb, help=help_text)
+        check = command(verb, help_text)
         check.add_argument("sentence", help="the DETIK sentence (quote it)")
         check.add_argument("--kubeconfig", help="kubeconfig path (default: $KUBECONFIG)")
         check.add_argument("--context", help="kubeconfig context (default: the current one)")
         where = check.add_mutually_exclusive_group()
-        where.add_argument("-n", "--namespace", help="namespace (default: the context's)")
-        where.add_argument("-A", "--all-namespaces", action="store_true")
+        where.add_argument(
+            "-n",
+            "--namespace",
+            help="namespace (default: $DETIK_CLIENT_NAMESPACE, else the context's)",
+        )
+        where.add_argument(
+            "-A",
+            "--all-namespaces",
+            action="store_true",
+            help="look in every namespace (also: DETIK_CLIENT_NAMESPACE_ALL=true)",
+        )
         if verb == "try":
             check.add_argument(
                 "--max-attempts",
@@ -53,8 +107,13 @@ def _parser() -> argparse.ArgumentParser:
                 help="cap the sentence's attempts (1: look once)",
             )
 
-    lint = sub.add_parser("lint", help="check the DETIK sentences of .bats and .py files")
-    lint.add_argument("files", nargs="+", metavar="FILE")
+    lint = command("lint", "check the DETIK sentences of .bats and .py files")
+    lint.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="a .bats file (its verify/try lines) or a .py file (its literal detik sentences)",
+    )
 
     _migrate_parser(sub)
     _add_run_parser(sub)
@@ -68,9 +127,7 @@ def _parser() -> argparse.ArgumentParser:
     merge.add_argument("--json-report", required=True, metavar="OUT.json")
     merge.add_argument("--junitxml", metavar="OUT.xml", help="also write JUnit XML")
 
-    demo = sub.add_parser(
-        "demo", help="run the shipped suites on the example spec against local fakes"
-    )
+    demo = command("demo", "run the shipped suites on the example spec against local fakes")
     demo.add_argument("--root", default=".", help="checkout holding examples/ and the suites")
     demo.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     return parser
@@ -163,36 +220,73 @@ def _merge(paths: Sequence[str], json_out: str, junit_out: str | None) -> int:
 def _check(args: argparse.Namespace) -> int:
     """One DETIK sentence against a live cluster: DETIK's lines, then the verdict."""
     from clusterready.detik import Detik, parse
+    from clusterready.detik.scope import choose_namespace
     from clusterready.kube import Cluster
 
-    parse(args.sentence)  # a syntax error needs no cluster
+    statement = parse(args.sentence)  # a syntax error needs no cluster
+    if statement.verb != args.command:
+        raise UsageError(
+            f"this is a {statement.verb} sentence: run it with "
+            f"`clusterready {statement.verb} ...`, not `clusterready {args.command}`"
+        )
     max_attempts = getattr(args, "max_attempts", None)
     if max_attempts is not None and max_attempts < 1:
         raise UsageError(f"--max-attempts: expected at least 1, found {max_attempts}")
     cluster = Cluster.from_kubeconfig(args.kubeconfig, args.context)
+    namespace, all_namespaces = choose_namespace(args.namespace, args.all_namespaces)
+    live = args.command == "try" and sys.stdout.isatty()
     detik = Detik(
         cluster,
-        namespace=args.namespace,
-        all_namespaces=args.all_namespaces,
+        namespace=namespace,
+        all_namespaces=all_namespaces,
         max_attempts=max_attempts,
+        progress=(lambda line: print(line, flush=True)) if live else None,
     )
     run = detik.try_ if args.command == "try" else detik.verify
     outcome = run(args.sentence, check=False)
-    print("\n".join(outcome.lines))
+    if not live:
+        print("\n".join(outcome.lines))
     if outcome.passed:
         return int(ExitCode.OK)
     print("\n" + outcome.explain(), file=sys.stderr)
+    missing = _missing_namespace(cluster, outcome)
+    if missing:
+        print(missing, file=sys.stderr)
     return int(ExitCode.CHECKS_FAILED)
+
+
+def _missing_namespace(cluster: Cluster, outcome: Outcome) -> str:
+    """A hint when a failed check found nothing in a namespace the cluster does not have
+    (one more request, on failure only; none when namespaces cannot be listed)."""
+    import difflib
+
+    query = outcome.query
+    if query is None or not query.namespace or query.cluster_scoped or outcome.rows:
+        return ""
+    try:
+        names = [str(n.get("metadata", {}).get("name", "")) for n in cluster.list("namespaces")]
+    except CannotEvaluate:
+        return ""
+    if query.namespace in names:
+        return ""
+    close = difflib.get_close_matches(query.namespace, names, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"  note: the cluster has no namespace {query.namespace!r}{hint}"
 
 
 def _lint(files: Sequence[str]) -> int:
     from clusterready.detik.lint import lint
 
+    unusable = [
+        f"{name}: is a directory" if Path(name).is_dir() else f"{name}: no such file"
+        for name in files
+        if not Path(name).is_file()
+    ]
+    if unusable:
+        raise UsageError("; ".join(unusable))
     failed = False
     for name in files:
         report = lint(name)
-        if report.missing:
-            raise UsageError(f"{name}: no such file")
         for error in report.errors:
             print(f"{name}:{error.line}: {error.message}")
         failed = failed or not report.ok

@@ -349,15 +349,9 @@ def detik(kube: Cluster, cluster_spec: ClusterSpec, pytestconfig: pytest.Config)
     ``$DETIK_CLIENT_NAMESPACE_ALL`` is ``true``, else the context's.
     """
     from clusterready.detik import Detik
+    from clusterready.detik.scope import choose_namespace
 
-    namespace = (
-        None if cluster_spec.kube.namespace else (os.environ.get("DETIK_CLIENT_NAMESPACE") or None)
-    )
-    all_namespaces = (
-        not cluster_spec.kube.namespace
-        and namespace is None
-        and os.environ.get("DETIK_CLIENT_NAMESPACE_ALL", "").lower() == "true"
-    )
+    namespace, all_namespaces = choose_namespace(cluster_spec.kube.namespace or None)
     return Detik(
         kube,
         namespace=namespace,

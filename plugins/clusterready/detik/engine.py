@@ -19,8 +19,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import tenacity
-
 from clusterready.detik import messages
 from clusterready.detik.ere import compile_ere
 from clusterready.detik.grammar import Statement, parse
@@ -125,6 +123,7 @@ class Detik:
         None reads ``DETIK_REGEX_CASE_INSENSITIVE_PROPERTIES`` (``true``).
     :param max_attempts: cap the attempts of every try (1 for a quick spot check).
     :param sleep: how to wait between attempts (tests pass a recorder).
+    :param progress: called with each line of a try as it happens (a terminal shows them).
     """
 
     def __init__(
@@ -136,6 +135,7 @@ class Detik:
         *,
         max_attempts: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
         self.source: Source = ClusterSource(source) if isinstance(source, Cluster) else source
         if isinstance(source, Cluster) and not namespace and not all_namespaces:
@@ -147,6 +147,7 @@ class Detik:
         self.regex_case_insensitive = regex_case_insensitive
         self.max_attempts = max_attempts
         self._sleep = sleep
+        self._progress = progress
 
     def using(
         self,
@@ -223,6 +224,8 @@ class Detik:
         return outcome
 
     def _query(self, stmt: Statement) -> Query:
+        if isinstance(self.source, ClusterSource) and self.source.cluster_scoped(stmt.resource):
+            return Query(stmt.resource, stmt.path, cluster_scoped=True)
         return Query(stmt.resource, stmt.path, self.namespace, self.all_namespaces)
 
     def _once(self, stmt: Statement) -> Outcome:
@@ -245,14 +248,24 @@ class Detik:
     def _attempts(self, stmt: Statement) -> Outcome:
         assert stmt.times is not None
         assert stmt.delay is not None
-        lines = [messages.VALID]
+        lines: list[str] = []
         results: list[_Attempt | CannotEvaluate] = []
+
+        progress = self._progress
+
+        def emit(*new: str) -> None:
+            lines.extend(new)
+            if progress is not None:
+                for line in new:
+                    progress(line)
+
+        emit(messages.VALID)
 
         def attempt() -> bool:
             try:
                 result = self._evaluate(stmt)
             except CannotEvaluate as err:
-                lines.append(f"Could not evaluate (attempt {len(results) + 1}): {err}")
+                emit(f"Could not evaluate (attempt {len(results) + 1}): {err}")
                 results.append(err)
                 _log.warning(
                     "attempt %d/%d of %s: could not evaluate: %s",
@@ -262,10 +275,12 @@ class Detik:
                     err,
                 )
                 return False
-            lines.extend(result.lines)
+            emit(*result.lines)
             results.append(result)
             _log.info("attempt %d/%d of %s: %s", len(results), times, stmt.text, _verdict(result))
             return result.passed
+
+        import tenacity  # deferred: a verify never retries
 
         times = min(stmt.times, self.max_attempts) if self.max_attempts else stmt.times
         started = time.monotonic()

@@ -15,8 +15,6 @@ get pods -o custom-columns=NAME:.metadata.name,PROP:.status.phase --namespace=ku
 
 from __future__ import annotations
 
-import shlex
-import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -28,6 +26,7 @@ from clusterready.kube.jsonpath import project
 __all__ = ["ClusterSource", "KubectlSource", "Query", "Row", "Source", "StaticSource"]
 
 Row = tuple[str, str]
+_BLANKS = " \t\n"  # what xargs trims
 
 
 @dataclass(frozen=True)
@@ -38,6 +37,7 @@ class Query:
     path: str | None = None
     namespace: str | None = None
     all_namespaces: bool = False
+    cluster_scoped: bool = False  # nodes, namespaces...: no namespace applies
 
     def client_args(self) -> list[str]:
         """The arguments bats-detik gives its client after the client name."""
@@ -52,7 +52,9 @@ class Query:
     def describe(self) -> str:
         """The query in words, for failure messages."""
         where = (
-            f"in namespace {self.namespace!r}"
+            "(cluster-scoped)"
+            if self.cluster_scoped
+            else f"in namespace {self.namespace!r}"
             if self.namespace
             else "in all namespaces"
             if self.all_namespaces
@@ -81,11 +83,20 @@ class ClusterSource:
         self.cluster = cluster
 
     def rows(self, query: Query) -> list[Row]:
+        """Values with their outer blanks and newlines removed, as bats-detik's ``xargs``
+        removes them; a multi-line value is kept whole (docs/detik-compat.md, D19)."""
         objects = self.cluster.list(
             query.resource, namespace=query.namespace, all_namespaces=query.all_namespaces
         )
         path = query.path
-        return [(project(o, ".metadata.name"), project(o, path) if path else "") for o in objects]
+        return [
+            (project(o, ".metadata.name"), project(o, path).strip(_BLANKS) if path else "")
+            for o in objects
+        ]
+
+    def cluster_scoped(self, resource: str) -> bool:
+        """Whether the type is cluster-scoped (discovery, read once)."""
+        return not self.cluster.resolve(resource).namespaced
 
 
 class KubectlSource:
@@ -98,12 +109,17 @@ class KubectlSource:
     """
 
     def __init__(self, argv: Sequence[str] | str, timeout: float = 60.0) -> None:
+        import shlex  # deferred, with subprocess: only a client command needs them
+
         self.argv = shlex.split(argv) if isinstance(argv, str) else list(argv)
         if not self.argv:
             raise ValueError("KubectlSource needs a client command, e.g. ['kubectl']")
         self.timeout = timeout
 
     def rows(self, query: Query) -> list[Row]:
+        import shlex
+        import subprocess
+
         command = [*self.argv, *query.client_args()]
         shown = shlex.join(command)
         try:

@@ -221,6 +221,8 @@ class _Parser:
         while self.pos < len(self.text):
             char = self.text[self.pos]
             if char == "\\":
+                if self.pos + 1 >= len(self.text):  # it escapes the action's closing brace
+                    raise JsonPathError("unclosed action")
                 self.pos += 2
                 continue
             if char in _TERMINATORS:
@@ -256,8 +258,7 @@ class _Parser:
                 self.pos += 1
                 break
             self.pos += 1
-        body = self.text[start + 1 : self.pos - 1]
-        return re.sub(r"\\(.)", r"\1", body)
+        return _go_unquote(self.text[start + 1 : self.pos - 1], quote)
 
     def _array(self) -> list[Any]:
         end = self.text.find("]", self.pos)
@@ -351,7 +352,8 @@ def _step(values: list[Any], node: Any) -> list[Any]:
     if isinstance(node, _Union):
         return [r for branch in node.branches for r in _walk(values, branch)]
     if isinstance(node, _Literal):
-        return [node.value for _ in values]
+        # client-go: a text node stands alone; a number or a boolean, once per value.
+        return [node.value] if isinstance(node.value, str) else [node.value for _ in values]
     raise JsonPathError(f"unrecognized identifier {node.name}")
 
 
@@ -538,16 +540,63 @@ def project(obj: dict[str, Any], path: str) -> str:
     nodes = _column(path)
     try:
         values = _walk([obj], nodes)
-        return ",".join(_go_format(v) for v in values) if values else NONE
     except JsonPathError as err:
         raise JsonPathError(err.reason, path=path, subject=_name_of(obj), value=err.value) from None
     except RecursionError:
         raise JsonPathError(
             "the object is nested too deeply", path=path, subject=_name_of(obj)
         ) from None
+    if not values:
+        return NONE
+    return ",".join(_go_format(v) for v in values).translate(_TERMINAL_ESCAPES)
 
 
 def _name_of(obj: Any) -> str | None:
     metadata = obj.get("metadata") if isinstance(obj, dict) else None
     name = metadata.get("name") if isinstance(metadata, dict) else None
     return name if isinstance(name, str) else None
+
+
+# kubectl's printers escape what would drive a terminal (term.EscapeTerminal).
+_TERMINAL_ESCAPES = str.maketrans({"\x1b": "^[", "\r": "\\r"})
+_GO_ESCAPES = {
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "v": "\v",
+    "\\": "\\",
+}
+
+
+def _go_unquote(body: str, quote: str) -> str:
+    """A quoted literal's text, escapes read as client-go's UnquoteExtend reads them."""
+    out, i = [], 0
+    while i < len(body):
+        char = body[i]
+        if char != "\\":
+            out.append(char)
+            i += 1
+            continue
+        code = body[i + 1 : i + 2]
+        if code in _GO_ESCAPES or code == quote:
+            out.append(_GO_ESCAPES.get(code, code))
+            i += 2
+        elif code in "xuU" and code:
+            width = {"x": 2, "u": 4, "U": 8}[code]
+            digits = body[i + 2 : i + 2 + width]
+            if len(digits) != width or not all(c in "0123456789abcdefABCDEF" for c in digits):
+                raise JsonPathError(f"unquote string {quote}{body}{quote} error invalid syntax")
+            out.append(chr(int(digits, 16)))
+            i += 2 + width
+        elif code and code in "01234567":
+            digits = body[i + 1 : i + 4]
+            if len(digits) != 3 or not all(c in "01234567" for c in digits):
+                raise JsonPathError(f"unquote string {quote}{body}{quote} error invalid syntax")
+            out.append(chr(int(digits, 8)))
+            i += 4
+        else:
+            raise JsonPathError(f"unquote string {quote}{body}{quote} error invalid syntax")
+    return "".join(out)

@@ -24,18 +24,13 @@ client's loader, which is what it does best.
 
 from __future__ import annotations
 
-import atexit
 import base64
-import hashlib
 import json
 import os
-import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -111,22 +106,35 @@ def load(
 
 
 def _read(path: Path) -> dict[str, Any]:
-    import yaml  # PyYAML: ~20 ms, a house dependency
-
     try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark is not None else ""
-        raise _Problem(f"not valid YAML{at}") from None
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise _Problem(f"cannot read {path}: {err.__class__.__name__}") from None
+    data: Any = None
+    if text.lstrip().startswith("{"):  # JSON (kubectl accepts it): no YAML parser to import
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+    if data is None:
+        data = _yaml(text)
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise _Problem("expected a mapping (apiVersion: v1, kind: Config)")
     return data
+
+
+def _yaml(text: str) -> Any:
+    import yaml  # PyYAML: ~25 ms to import, a house dependency
+
+    try:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        return yaml.load(text, Loader=loader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark is not None else ""
+        raise _Problem(f"not valid YAML{at}") from None
 
 
 def _from_files(files: list[Path], context: str | None) -> Credentials:
@@ -226,6 +234,10 @@ _lock = threading.Lock()
 
 def _private_file(content: bytes, suffix: str) -> str:
     """A 0600 temporary file holding ``content`` (urllib3 reads certificates from files)."""
+    import atexit
+    import hashlib
+    import tempfile
+
     digest = hashlib.sha256(content).hexdigest()[:16]
     with _lock:
         if digest not in _written or not Path(_written[digest]).exists():
@@ -308,6 +320,9 @@ class _ExecPlugin:
             return self._status
 
     def _run(self) -> tuple[dict[str, Any], float]:
+        import subprocess
+        from datetime import datetime
+
         name = Path(self.command).name
         info = {
             "apiVersion": self.api_version,
