@@ -118,20 +118,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_load_initial_conftests(
     early_config: pytest.Config, parser: pytest.Parser, args: list[str]
 ) -> None:
-    """Stop a run whose rootdir an option value moved (``pytest --spec /abs/spec.yaml``).
+    """Stop a run whose inifile an option value changed (``pytest --spec /abs/spec.yaml``).
 
     pytest picks its rootdir and inifile before any plugin has added its options, so
     the value of ``--spec /abs/spec.yaml`` counts as a test path then: the rootdir
-    becomes /abs, the project's settings are lost and the wrong tests are collected.
-    The ``--spec=/abs/spec.yaml`` form has no such problem: say so, exit 4.
+    becomes /abs, the project's settings (testpaths, addopts) are lost and the wrong
+    tests are collected. The ``--spec=/abs/spec.yaml`` form has no such problem: say
+    so, exit 4. A value that moves the rootdir but not the inifile (none either way)
+    changes no setting and no test: such a run goes on.
     """
     ns = early_config.known_args_namespace
     if ns.inifilename or ns.rootdir:
         return  # the user chose them
     chosen = (early_config.rootpath, early_config.inipath)
     real = _rootdir_and_inifile(early_config, ns.file_or_dir)
-    if real is None or real == chosen:
-        return
+    if real is None or real[1] == chosen[1]:
+        return  # the same settings (another rootdir without an inifile collects the same)
     ours = {name for option in parser.getgroup("clusterready").options for name in option.names()}
     flag, value = next(
         (
@@ -144,7 +146,7 @@ def pytest_load_initial_conftests(
     )
     raise pytest.UsageError(
         f"clusterready: pytest took the value of {flag} for a test path and moved its "
-        f"rootdir to {early_config.rootpath} (wrong settings, wrong tests): "
+        f"rootdir to {early_config.rootpath}, away from the project's settings and tests: "
         f"write {flag}={value}"
     )
 
