@@ -197,7 +197,8 @@ def test_pytest_in_the_checkout_stops_when_an_option_value_moves_the_rootdir(
     assert result.ret == 4
     assert [line for line in result.stderr.lines if line] == [
         f"ERROR: clusterready: pytest took the value of --spec for a test path and moved its "
-        f"rootdir to {spec_file.parent} (wrong settings, wrong tests): write --spec={spec_file}"
+        f"rootdir to {spec_file.parent}, away from the project's settings and tests: "
+        f"write --spec={spec_file}"
     ]
     assert ids(result) == []
 
@@ -228,6 +229,18 @@ def test_the_guard_names_the_option_that_moved_the_rootdir(
     assert result.ret == 4
     result.stderr.fnmatch_lines([f"*value of --json-report *: write --json-report={report}"])
     assert pytester.runpytest_inprocess(f"--json-report={report}").ret == 0
+
+
+def test_a_moved_rootdir_with_no_inifile_either_way_goes_on(
+    pytester: pytest.Pytester, spec_file: Path
+) -> None:
+    """No settings to lose, the same tests collected: not worth stopping for."""
+    pytester.makepyfile("def test_x(): pass")
+    report = spec_file.parent / "old.json"
+    report.write_text("{}")
+    result = pytester.runpytest_inprocess("--json-report", str(report))
+    assert result.ret == 0
+    result.assert_outcomes(passed=1)
 
 
 # ----------------------------------------------------------------- the settings

@@ -57,6 +57,15 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_run_parser(sub)
 
+    merge = sub.add_parser(
+        "merge",
+        help="merge the JSON summaries of a run's shards into the unsharded run's; "
+        "exit with its code",
+    )
+    merge.add_argument("summaries", nargs="+", metavar="SUMMARY.json")
+    merge.add_argument("--json-report", required=True, metavar="OUT.json")
+    merge.add_argument("--junitxml", metavar="OUT.xml", help="also write JUnit XML")
+
     demo = sub.add_parser(
         "demo", help="run the shipped suites on the example spec against local fakes"
     )
@@ -81,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _lint(args.files)
         if args.command == "run":
             return _run(args.suite, args.pytest_args)
+        if args.command == "merge":
+            return _merge(args.summaries, args.json_report, args.junitxml)
         from clusterready.demo import run_demo
 
         return run_demo(args.root, args.pytest_args)
@@ -126,6 +137,23 @@ def _run(suite: str, args: Sequence[str]) -> int:
     from clusterready.suites import run_arguments
 
     return int(pytest.main(run_arguments(suite, args)))
+
+
+def _merge(paths: Sequence[str], json_out: str, junit_out: str | None) -> int:
+    """``clusterready merge``: one summary (and JUnit) from the shards'; its exit code."""
+    from pathlib import Path
+
+    from clusterready.junit import to_junit
+    from clusterready.merge import load, merge
+    from clusterready.report import render_text, write_atomically
+
+    merged = merge([(path, load(path)) for path in paths])
+    write_atomically(json_out, json.dumps(merged, indent=2) + "\n")
+    if junit_out:
+        write_atomically(junit_out, to_junit(merged).decode("utf-8"))
+    print(render_text(merged))
+    print(f"merged {len(paths)} summaries into {Path(json_out)}")
+    return int(merged["exit_code"])
 
 
 def _check(args: argparse.Namespace) -> int:
