@@ -53,13 +53,19 @@ echo "image: buildah build $tag (base $base)"
   --build-arg "SOURCE=$source_url" \
   -f Containerfile -t "$tag" .
 
-# OCI layout (what umoci unpacks), then a tar of it with fixed order, owners and times.
-rm -rf "$build/oci"
-"${bah[@]}" push --quiet "$tag" "oci:$build/oci:$version"
-tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner \
-  -C "$build/oci" -cf "$archive.tmp" .
-mv "$archive.tmp" "$archive"
+# OCI layout (what umoci unpacks), then a tar of it with fixed order, owners and times;
+# skipped when the image is the one exported last time (compressing the layers takes a while).
+id=$("${bah[@]}" images --noheading --no-trunc --format '{{.ID}}' "$tag")
+if [[ ! -s $archive || $(cat "$build/image.id" 2>/dev/null) != "$id" ]]; then
+  rm -rf "$build/oci" "$build/image.id"
+  "${bah[@]}" push --quiet "$tag" "oci:$build/oci:$version"
+  tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner \
+    -C "$build/oci" -cf "$archive.tmp" .
+  mv "$archive.tmp" "$archive"
+  python3 image/size.py "$build/oci" "$version" >"$build/image.size"
+  echo "$id" >"$build/image.id"
+fi
 echo "$archive" >"$build/image.path"
 
-python3 image/size.py "$build/oci" "$version"
+cat "$build/image.size"
 echo "image: $archive ($(du -m "$archive" | cut -f1) MB), built in $(( $(date +%s) - start )) s"

@@ -27,7 +27,6 @@ ROOT = Path(__file__).resolve().parents[2]
 IMAGE_PATH = ROOT / "build" / "image.path"  # written by image/build.sh
 INPUT = "/in"
 OUT = "/tmp/out"
-RO, RW = ["rbind", "ro"], ["rbind", "rw"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -84,42 +83,39 @@ class Image:
         """Run ``entrypoint + argv`` (the image's ENTRYPOINT by default) to its end.
 
         ``env`` is added to the image's environment; ``files`` ({name: text}) appear
-        read-only under /in; whatever the container writes to /tmp/out is in ``Run.out``.
+        read-only under /in, or at their own path when the name is absolute (an Argo input
+        artifact's path, say: ``{"/tmp/spec.json": ...}``); whatever the container writes
+        to /tmp/out is in ``Run.out``.
         """
         name = f"clusterready-test-{uuid.uuid4().hex[:12]}"
         bundle = self.workdir / name
         inputs, out = bundle / "in", bundle / "out"
         inputs.mkdir(parents=True)
         out.mkdir()
+        placed = []  # files at absolute paths: one read-only bind mount each
         for filename, text in (files or {}).items():
-            (inputs / filename).write_text(text, encoding="utf-8")
-            (inputs / filename).chmod(0o644)
+            absolute = filename.startswith("/")
+            host = bundle / filename.replace("/", "_") if absolute else inputs / filename
+            host.write_text(text, encoding="utf-8")
+            host.chmod(0o644)
+            if absolute:
+                placed.append(_bind(host, filename, "ro"))
         inputs.chmod(0o755)
         process = self.spec["process"]
         os.chown(out, process["user"]["uid"], process["user"]["gid"])
         spec = json.loads(json.dumps(self.spec))
         start = list(self.config.get("Entrypoint") or []) if entrypoint is None else entrypoint
         spec["process"]["args"] = [*start, *argv]
-        spec["process"]["env"] = [
-            *process.get("env", []),
-            *(f"{k}={v}" for k, v in (env or {}).items()),
-        ]
+        extra = [f"{k}={v}" for k, v in (env or {}).items()]
+        spec["process"]["env"] = [*process.get("env", []), *extra]
         spec["process"]["terminal"] = False
         spec["root"] = {"path": str(self.rootfs), "readonly": True}
+        tmpfs = ["nosuid", "nodev", "mode=1777", "size=256m"]
         spec["mounts"] += [
-            {
-                "destination": "/tmp",
-                "type": "tmpfs",
-                "source": "tmpfs",
-                "options": ["nosuid", "nodev", "mode=1777", "size=256m"],
-            },
-            {
-                "destination": INPUT,
-                "type": "bind",
-                "source": str(inputs),
-                "options": ["rbind", "ro"],
-            },
-            {"destination": OUT, "type": "bind", "source": str(out), "options": ["rbind", "rw"]},
+            {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": tmpfs},
+            _bind(inputs, INPUT, "ro"),
+            _bind(out, OUT, "rw"),
+            *placed,
         ]
         # The host's network (loopback reaches the fakes); no cgroup limits (hybrid cgroups here).
         linux = spec["linux"]
@@ -138,6 +134,15 @@ class Image:
         finally:
             subprocess.run(["runc", "delete", "--force", name], capture_output=True, check=False)
         return Run(done.returncode, done.stdout, done.stderr, out)
+
+
+def _bind(source: Path, destination: str, mode: str) -> dict[str, Any]:
+    return {
+        "destination": destination,
+        "type": "bind",
+        "source": str(source),
+        "options": ["rbind", mode],
+    }
 
 
 def _unpack(archive: Path, into: Path) -> Image:
