@@ -21,8 +21,8 @@ demo: $(STAMP)
 test: lint types unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check plugins tests tests_preflight tests_addons benchmarks conftest.py
-	$(BIN)/ruff format --check plugins tests tests_preflight tests_addons benchmarks conftest.py
+	$(BIN)/ruff check plugins tests tests_preflight tests_addons benchmarks setup.py
+	$(BIN)/ruff format --check plugins tests tests_preflight tests_addons benchmarks setup.py
 
 types: $(STAMP)
 	$(BIN)/mypy plugins

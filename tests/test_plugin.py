@@ -275,10 +275,11 @@ def test_option_group_in_help(pytester: pytest.Pytester) -> None:
 
 
 def test_suite_markers_come_from_the_location(pytester: pytest.Pytester, repo_root: Path) -> None:
-    shutil.copy(repo_root / "conftest.py", pytester.path / "conftest.py")
     for suite in ("tests_preflight", "tests_addons", "tests"):
         (pytester.path / suite).mkdir()
         (pytester.path / suite / f"test_{suite}.py").write_text("def test_one(): pass\n")
+        if suite != "tests":  # each shipped suite marks its own tests
+            shutil.copy(repo_root / suite / "conftest.py", pytester.path / suite / "conftest.py")
 
     def selected(*args: str) -> list[str]:
         result = run(pytester, "--collect-only", "-q", *args)

@@ -45,7 +45,7 @@ def account(moto_server: MotoServer) -> dict[str, Any]:
 
 def suite(pytester: pytest.Pytester, spec: dict[str, Any], conftest: str = "") -> None:
     shutil.copytree(ROOT / "tests_preflight", pytester.path / "tests_preflight")
-    (pytester.path / "conftest.py").write_text((ROOT / "conftest.py").read_text() + conftest)
+    (pytester.path / "conftest.py").write_text("import pytest\n" + conftest)
     (pytester.path / "spec.json").write_text(json.dumps(spec))
 
 

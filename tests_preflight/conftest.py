@@ -1,13 +1,16 @@
-"""Parametrize the preflight checks from the spec: one test item per subnet, export,
+"""The preflight suite's own wiring: every test here is marked ``preflight`` and ``aws``;
+the checks are parametrized from the spec: one test item per subnet, export,
 parameter, role and endpoint, with readable ids (test_free_ips[subnet-0abc])."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from clusterready.plugin import spec_of
+from clusterready.suites import mark_suite
 
 #: argument name -> (spec path, how the item is named in the test id)
 PARAMETERS: dict[str, tuple[str, Any]] = {
@@ -36,3 +39,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                     )
                 ],
             )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    mark_suite(items, "preflight", Path(__file__).parent)

@@ -1,5 +1,5 @@
-"""The ``clusterready`` command: resolve a spec, spot-check a cluster with a DETIK
-sentence, lint sentences, run the demo.
+"""The ``clusterready`` command: run a shipped suite, resolve a spec, spot-check a
+cluster with a DETIK sentence, lint sentences, run the demo.
 
 >>> main(["spec", "--param", "CLUSTER_NAME=demo", "--format", "json"])  # doctest: +ELLIPSIS
 {
@@ -55,6 +55,17 @@ def _parser() -> argparse.ArgumentParser:
     lint = sub.add_parser("lint", help="check the DETIK sentences of .bats and .py files")
     lint.add_argument("files", nargs="+", metavar="FILE")
 
+    _add_run_parser(sub)
+
+    merge = sub.add_parser(
+        "merge",
+        help="merge the JSON summaries of a run's shards into the unsharded run's; "
+        "exit with its code",
+    )
+    merge.add_argument("summaries", nargs="+", metavar="SUMMARY.json")
+    merge.add_argument("--json-report", required=True, metavar="OUT.json")
+    merge.add_argument("--junitxml", metavar="OUT.xml", help="also write JUnit XML")
+
     demo = sub.add_parser(
         "demo", help="run the shipped suites on the example spec against local fakes"
     )
@@ -77,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "lint":
             return _lint(args.files)
+        if args.command == "run":
+            return _run(args.suite, args.pytest_args)
+        if args.command == "merge":
+            return _merge(args.summaries, args.json_report, args.junitxml)
         from clusterready.demo import run_demo
 
         return run_demo(args.root, args.pytest_args)
@@ -86,6 +101,59 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CannotEvaluate as err:
         print(f"clusterready: cannot evaluate: {err}", file=sys.stderr)
         return int(ExitCode.CANNOT_EVALUATE)
+
+
+def _add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from clusterready.report import EXIT_MEANING
+    from clusterready.suites import SUITES
+
+    suites = "\n".join(
+        f"  {name:<10} {suite.directory}/: {suite.about}" for name, suite in SUITES.items()
+    )
+    codes = "\n".join(f"  {code:<3} {meaning}" for code, meaning in EXIT_MEANING.items())
+    run = sub.add_parser(
+        "run",
+        help="run a shipped suite from any directory (pytest's options pass through)",
+        usage="clusterready run {preflight,addons,all} [--checks DIR]... [pytest options]...",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run a shipped suite with its own rootdir and settings: the working "
+        "directory\n(its pytest.ini, pyproject.toml, conftest.py) never changes what runs. "
+        "Every\nother option goes to pytest: --spec, --param, --set, --json-report, "
+        "--junitxml,\n-k, -n, ... (`clusterready run preflight --help` lists them).",
+        epilog=f"suites:\n{suites}\n  all        both\n\n"
+        "  --checks DIR   also run the test modules in DIR (repeatable), with the same\n"
+        "                 fixtures (detik, kube, aws, aws_inventory, cluster_spec, ...)\n"
+        f"                 and markers\n\nexit codes:\n{codes}\n\nSee docs/running.md.",
+    )
+    run.add_argument("suite", choices=[*SUITES, "all"], help=argparse.SUPPRESS)
+    run.add_argument("pytest_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+
+
+def _run(suite: str, args: Sequence[str]) -> int:
+    """``clusterready run``: pytest in this process (one interpreter start; a SIGTERM
+    reaches the run itself), with the suite's inifile and rootdir."""
+    import pytest
+
+    from clusterready.suites import run_arguments
+
+    return int(pytest.main(run_arguments(suite, args)))
+
+
+def _merge(paths: Sequence[str], json_out: str, junit_out: str | None) -> int:
+    """``clusterready merge``: one summary (and JUnit) from the shards'; its exit code."""
+    from pathlib import Path
+
+    from clusterready.junit import to_junit
+    from clusterready.merge import load, merge
+    from clusterready.report import render_text, write_atomically
+
+    merged = merge([(path, load(path)) for path in paths])
+    write_atomically(json_out, json.dumps(merged, indent=2) + "\n")
+    if junit_out:
+        write_atomically(junit_out, to_junit(merged).decode("utf-8"))
+    print(render_text(merged))
+    print(f"merged {len(paths)} summaries into {Path(json_out)}")
+    return int(merged["exit_code"])
 
 
 def _check(args: argparse.Namespace) -> int:

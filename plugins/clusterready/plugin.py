@@ -8,6 +8,7 @@ collected test asks for them.
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import os
 import time
 from collections.abc import Generator, Iterable, Iterator
@@ -16,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from clusterready.errors import CannotEvaluate, SpecError
+from clusterready.errors import CannotEvaluate, SpecError, UsageError
 from clusterready.outcomes import ExitCode, Outcome, run_exit_code
 from clusterready.report import RunSummary
+from clusterready.shard import Shard
 from clusterready.spec import ENV_SPEC, ClusterSpec, apply_override
 
 if TYPE_CHECKING:
@@ -95,11 +97,74 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         help="write a small JSON summary (totals; per test id, outcome, duration, message).",
     )
+    group.addoption(
+        "--shard",
+        dest="clusterready_shard",
+        metavar="K/N",
+        help="run shard K of N: the selected tests cut in N even, contiguous parts in "
+        "collection order, the same on every host; `clusterready merge` joins the "
+        "shards' --json-report summaries.",
+    )
     parser.addini(
         "clusterready_spec",
         "default cluster spec path, relative to the rootdir (--spec and $CLUSTERREADY_SPEC win)",
         default="",
     )
+
+
+# --------------------------------------------------------------------------- rootdir
+
+
+def pytest_load_initial_conftests(
+    early_config: pytest.Config, parser: pytest.Parser, args: list[str]
+) -> None:
+    """Stop a run whose rootdir an option value moved (``pytest --spec /abs/spec.yaml``).
+
+    pytest picks its rootdir and inifile before any plugin has added its options, so
+    the value of ``--spec /abs/spec.yaml`` counts as a test path then: the rootdir
+    becomes /abs, the project's settings are lost and the wrong tests are collected.
+    The ``--spec=/abs/spec.yaml`` form has no such problem: say so, exit 4.
+    """
+    ns = early_config.known_args_namespace
+    if ns.inifilename or ns.rootdir:
+        return  # the user chose them
+    chosen = (early_config.rootpath, early_config.inipath)
+    real = _rootdir_and_inifile(early_config, ns.file_or_dir)
+    if real is None or real == chosen:
+        return
+    ours = {name for option in parser.getgroup("clusterready").options for name in option.names()}
+    flag, value = next(
+        (
+            (flag, value)
+            for flag, value in itertools.pairwise(args)
+            if flag in ours
+            and _rootdir_and_inifile(early_config, [*ns.file_or_dir, value]) == chosen
+        ),
+        ("--OPTION", "VALUE"),
+    )
+    raise pytest.UsageError(
+        f"clusterready: pytest took the value of {flag} for a test path and moved its "
+        f"rootdir to {early_config.rootpath} (wrong settings, wrong tests): "
+        f"write {flag}={value}"
+    )
+
+
+def _rootdir_and_inifile(config: pytest.Config, paths: list[str]) -> tuple[Path, Any] | None:
+    """What pytest would have chosen from the real test paths alone (None: unknown)."""
+    from _pytest.config.findpaths import determine_setup
+
+    setup: Any = determine_setup
+    ns = config.known_args_namespace
+    common = {"inifile": None, "args": paths, "rootdir_cmd_arg": None}
+    where = config.invocation_params.dir
+    try:
+        found = setup(**common, override_ini=ns.override_ini, invocation_dir=where)
+    except TypeError:  # pytest 8 has no override_ini parameter
+        try:
+            found = setup(**common, invocation_dir=where)
+        except TypeError:
+            return None
+    return found[0], found[1]
 
 
 @pytest.hookimpl(trylast=True)  # after junitxml has set up its LogXML
@@ -114,6 +179,7 @@ def pytest_configure(config: pytest.Config) -> None:
             f"clusterready: --detik-max-attempts: expected at least 1, found {attempts}"
         )
     config.stash[SPEC_KEY] = _load_spec(config)
+    _configure_shard(config)
     if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
         tracker = _RunTracker(config)
         config.pluginmanager.register(tracker, "clusterready-tracker")
@@ -348,6 +414,71 @@ def fake_cluster() -> Iterator[FakeCluster]:
 
     with FakeCluster() as fake:
         yield fake
+
+
+# --------------------------------------------------------------------------- shards
+
+
+def _configure_shard(config: pytest.Config) -> None:
+    text = config.option.clusterready_shard
+    if text is None:
+        return
+    try:
+        shard = Shard.parse(text)
+    except UsageError as err:
+        raise pytest.UsageError(f"clusterready: {err}") from None
+    config.pluginmanager.register(_Sharding(config, shard), "clusterready-shard")
+
+
+class _Sharding:
+    """Keeps this shard's part of the selection (after -m, -k and every deselection),
+    and records in the JSON summary how large the whole selection was."""
+
+    def __init__(self, config: pytest.Config, shard: Shard) -> None:
+        self.config = config
+        self.shard = shard
+        self.selected: int | None = None  # the whole selection; under xdist, from a worker
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        self.selected = len(items)
+        part = self.shard.part(len(items))
+        kept = [item for i, item in enumerate(items) if i in part]
+        dropped = [item for i, item in enumerate(items) if i not in part]
+        if dropped:
+            self.config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+        output = getattr(self.config, "workeroutput", None)  # an xdist worker's
+        if output is not None:
+            output["clusterready_shard_selected"] = self.selected
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any) -> None:  # xdist, on the controller
+        selected = getattr(node, "workeroutput", {}).get("clusterready_shard_selected")
+        if selected is not None:
+            self.selected = selected
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> Generator[None, None, None]:
+        if session.exitstatus == ExitCode.NO_TESTS and self.selected:
+            session.exitstatus = ExitCode.OK  # the other shards hold the selection
+        tracker = self.config.pluginmanager.get_plugin("clusterready-tracker")
+        if tracker is not None:
+            tracker.summary.shard = {
+                "index": self.shard.index,
+                "count": self.shard.count,
+                "selected": self.selected,
+            }
+        return (yield)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        terminalreporter.write_line(f"clusterready: shard {self.shard}: {self._part_text()}")
+
+    def _part_text(self) -> str:
+        if self.selected is None:
+            return "its part of the selection (the workers cut it)"
+        size = len(self.shard.part(self.selected))
+        return f"{size} of the {self.selected} selected tests"
 
 
 # --------------------------------------------------------------------------- outcomes

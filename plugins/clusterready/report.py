@@ -8,6 +8,10 @@ Schema (``"schema": 1``)::
      "tests": [{"id": "tests_addons/test_x.py::test_y", "outcome": "failed",
                 "duration": 0.01, "message": "first line of the failure"}]}
 
+A ``--shard K/N`` run adds ``"shard": {"index": K, "count": N, "selected": S}``, S the
+number of tests the whole selection held (None when unknown); ``clusterready merge``
+checks the shards against it and drops the key from the merged summary.
+
 >>> s = RunSummary(cluster="demo")
 >>> s.record("t.py::test_a", "call", Outcome.PASSED, 0.5)
 >>> s.record("t.py::test_a", "teardown", Outcome.FAILED, 0.1, "boom\\nmore")
@@ -50,6 +54,7 @@ class RunSummary:
     context: str = ""
     region: str = ""
     tests: dict[str, TestRecord] = field(default_factory=dict)
+    shard: dict[str, int | None] | None = None
 
     def record(
         self, test_id: str, when: str, outcome: Outcome, duration: float, message: str = ""
@@ -70,6 +75,7 @@ class RunSummary:
         return {"total": len(self.tests), **counts}
 
     def as_dict(self, *, exit_code: int, duration: float = 0.0) -> dict[str, Any]:
+        shard = {} if self.shard is None else {"shard": self.shard}
         return {
             "schema": SCHEMA_VERSION,
             "exit_code": exit_code,
@@ -87,18 +93,22 @@ class RunSummary:
                 }
                 for r in self.tests.values()
             ],
+            **shard,
         }
 
     def write(self, path: str | os.PathLike[str], *, exit_code: int, duration: float) -> None:
         """Write the summary atomically (a reader never sees half a file)."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(
-            json.dumps(self.as_dict(exit_code=exit_code, duration=duration), indent=2) + "\n",
-            encoding="utf-8",
-        )
-        tmp.replace(target)
+        document = self.as_dict(exit_code=exit_code, duration=duration)
+        write_atomically(path, json.dumps(document, indent=2) + "\n")
+
+
+def write_atomically(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file renamed over it."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(target)
 
 
 def first_line(text: str) -> str:
@@ -109,7 +119,7 @@ def first_line(text: str) -> str:
     return ""
 
 
-_EXIT_MEANING = {
+EXIT_MEANING = {
     0: "all checks passed",
     1: "at least one check failed",
     2: "the run was interrupted",
@@ -146,5 +156,5 @@ def render_text(summary: dict[str, Any]) -> str:
     )
     lines.append(f"{totals['total']} tests: {counts} in {summary['duration']}s")
     code = summary["exit_code"]
-    lines.append(f"exit {code}: {_EXIT_MEANING.get(code, 'unknown')}")
+    lines.append(f"exit {code}: {EXIT_MEANING.get(code, 'unknown')}")
     return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""The add-on suite: does each add-on of the spec run? (`clusterready run addons`)"""
