@@ -268,10 +268,10 @@ SEMANTIC: list[Any] = [
         "WorkflowTemplate",
         "clusterready-lib",
         lambda d: template(d, "check")["container"]["args"].insert(
-            0, "{{inputs.parameters.keywords}}"
+            0, "{{inputs.parameters.values}}"
         ),
         "clusterready-lib.yaml: WorkflowTemplate/clusterready-lib: template check: "
-        "{{inputs.parameters.keywords}} is not one of its inputs.parameters",
+        "{{inputs.parameters.values}} is not one of its inputs.parameters",
         id="input-parameter",
     ),
     pytest.param(
