@@ -70,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad usage; our contract says 4
         return int(ExitCode.USAGE_ERROR) if exc.code else 0
+    if args.command in ("verify", "try"):
+        _stop_on_sigterm()
     try:
         if args.command == "spec":
             return _spec(args)
@@ -86,6 +88,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CannotEvaluate as err:
         print(f"clusterready: cannot evaluate: {err}", file=sys.stderr)
         return int(ExitCode.CANNOT_EVALUATE)
+    except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM in verify/try
+        from clusterready.detik import TryInterrupted
+
+        if isinstance(err, TryInterrupted):
+            print("\n".join(err.lines))
+        print(f"clusterready: interrupted ({err or 'before any attempt'})", file=sys.stderr)
+        return int(ExitCode.CANNOT_EVALUATE)
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (a pod being stopped) ends a spot check as Ctrl-C does: the lines so far, 75."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def _check(args: argparse.Namespace) -> int:
