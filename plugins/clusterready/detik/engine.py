@@ -89,8 +89,8 @@ class Outcome:
 class TryInterrupted(KeyboardInterrupt):
     """Ctrl-C during a try: carries the DETIK lines of the attempts made so far."""
 
-    def __init__(self, lines: tuple[str, ...], attempts: int) -> None:
-        super().__init__(f"interrupted after {attempts} attempt(s)")
+    def __init__(self, lines: tuple[str, ...], attempts: int, reason: str = "") -> None:
+        super().__init__(f"after {attempts} attempt(s)" + (f": {reason}" if reason else ""))
         self.lines = lines
         self.attempts = attempts
 
@@ -250,8 +250,8 @@ class Detik:
         )
         try:
             passed = retrying(attempt)
-        except KeyboardInterrupt:
-            raise TryInterrupted(tuple(lines), len(results)) from None
+        except KeyboardInterrupt as interrupt:
+            raise TryInterrupted(tuple(lines), len(results), str(interrupt) or "Ctrl-C") from None
         elapsed = time.monotonic() - started
         last = results[-1]
         if isinstance(last, CannotEvaluate):
