@@ -86,8 +86,6 @@ def test_transient_errors_are_retried_whatever_the_body(
         "403-lb",
         "403-aws",
         "404-lb",
-        "hang",
-        "trickle",
         "truncate",
         "reset",
         "garbage",
@@ -104,6 +102,20 @@ def test_every_fault_is_one_line_cannot_evaluate(
     assert "\n" not in str(err.value)
     assert str(err.value).startswith("AWS: ")
     assert not err.value.retryable
+
+
+@pytest.mark.parametrize("fault", ["hang", "trickle"])
+def test_a_hung_or_trickling_answer_ends_at_the_request_deadline(
+    proxy: FaultProxy, fault: str
+) -> None:
+    aws = session()
+    aws.call("sts", "get_caller_identity")
+    if fault == "hang":
+        proxy.hang()
+    else:
+        proxy.trickle(bytes_per_second=5)  # every read in time; the whole answer is not
+    with pytest.raises(CannotEvaluate, match=r"no complete answer within 3s \(request deadline\)"):
+        aws.call("ssm", "get_parameters", Names=["/x"])
 
 
 def test_the_breaker_spares_later_calls(proxy: FaultProxy) -> None:
