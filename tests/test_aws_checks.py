@@ -394,8 +394,8 @@ def test_the_session_refuses_writes(aws_session: AwsSession) -> None:
 def test_clients_are_created_once(aws_session: AwsSession) -> None:
     assert aws_session.client("ssm") is aws_session.client("ssm")
     config = aws_session.client("ec2").meta.config
-    assert config.retries == {"mode": "standard", "total_max_attempts": 5}
-    assert (config.connect_timeout, config.read_timeout) == (5.0, 20.0)
+    assert config.retries == {"mode": "standard", "total_max_attempts": 1}  # retried by call()
+    assert (config.connect_timeout, config.read_timeout) == (5.0, 15.0)
 
 
 def test_unknown_region(moto_server: MotoServer) -> None:

@@ -2,7 +2,8 @@
 
 - :class:`CheckFailed`: a check saw the wrong state (an ``AssertionError``; exit 1).
 - :class:`CannotEvaluate`: the check could not look (cluster or AWS unreachable,
-  credentials, throttled beyond retries; exit 75, which Argo may retry).
+  credentials, throttled beyond retries; exit 75, which Argo may retry);
+  :class:`Interrupted`: a deadline or a signal ended it (also exit 75).
 - :class:`UsageError` and its kinds :class:`SpecError`, :class:`DetikSyntaxError`:
   the input is wrong (exit 4, found before anything touches a cluster).
 """
@@ -30,8 +31,27 @@ class CannotEvaluate(ClusterReadyError):
     Raised for an unreachable API server, missing or rejected credentials,
     throttling beyond the retry budget: nothing was proved either way.
 
-    >>> str(CannotEvaluate("cluster 'demo': GET /api/v1/pods: 401 Unauthorized"))
-    "cluster 'demo': GET /api/v1/pods: 401 Unauthorized"
+    ``retryable`` is False when trying again cannot help (credentials refused,
+    an unknown resource type, a back end known down): a DETIK try stops at once.
+
+    >>> err = CannotEvaluate("cluster 'demo': GET /api/v1/pods: 401 Unauthorized", retryable=False)
+    >>> str(err), err.retryable
+    ("cluster 'demo': GET /api/v1/pods: 401 Unauthorized", False)
+    """
+
+    retryable: bool = True
+
+    def __init__(self, message: str, *, retryable: bool | None = None) -> None:
+        super().__init__(message)
+        if retryable is not None:
+            self.retryable = retryable
+
+
+class Interrupted(BaseException):
+    """The run's deadline, a check's deadline, SIGTERM or SIGINT ended a check.
+
+    A BaseException, so that no ``except Exception`` (nor a DETIK try) mistakes
+    it for one failed attempt; the check is reported as could-not-evaluate.
     """
 
 

@@ -12,12 +12,11 @@ SecureString values are kept as :class:`Secret`, which never prints its value.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from clusterready.aws.session import AwsSession, aws_errors
+from clusterready.aws.session import AwsSession
 from clusterready.errors import CannotEvaluate
 from clusterready.spec import PreflightSection
 
@@ -78,15 +77,10 @@ class Inventory:
         self, service: str, operation: str, allow: tuple[str, ...] = (), **kwargs: Any
     ) -> dict[str, Any]:
         """One call; ClientErrors other than the ``allow``-ed codes cannot be evaluated."""
-        action = f"{service}:{_camel(operation)}"
-        with _unexpected(action, allow), aws_errors(action):
-            return dict(getattr(self.aws.client(service), operation)(**kwargs))
+        return self.aws.call(service, operation, allow, **kwargs)
 
     def _pages(self, service: str, operation: str, key: str, **kwargs: Any) -> list[Any]:
-        action = f"{service}:{_camel(operation)}"
-        with _unexpected(action, ()), aws_errors(action):
-            paginator = self.aws.client(service).get_paginator(operation)
-            return [item for page in paginator.paginate(**kwargs) for item in page.get(key, [])]
+        return self.aws.pages(service, operation, key, **kwargs)
 
     # ------------------------------------------------------------------ network
 
@@ -257,23 +251,3 @@ def _chunks(items: Sequence[str], size: int) -> Iterable[list[str]]:
 
 
 _VPC_MISSING = ("InvalidVpcID.NotFound", "InvalidVpcID.Malformed")
-
-
-@contextmanager
-def _unexpected(action: str, allow: tuple[str, ...]) -> Iterator[None]:
-    """A ClientError no check expects says nothing about readiness: cannot evaluate."""
-    import botocore.exceptions
-
-    try:
-        yield
-    except botocore.exceptions.ClientError as err:
-        error = err.response.get("Error", {})
-        if error.get("Code") in allow:
-            raise
-        raise CannotEvaluate(
-            f"AWS: {action} failed: {error.get('Code')}: {error.get('Message', '')}"
-        ) from None
-
-
-def _camel(operation: str) -> str:
-    return "".join(part.capitalize() for part in operation.split("_"))

@@ -2,10 +2,12 @@
 
 One connection pool, one discovery (fetched once, kept in memory), lists
 paginated (``limit`` 500 + ``continue``) and decoded as raw JSON. Every request
-has connect and read timeouts; 429 (honouring ``Retry-After``), 5xx and
-connection errors are retried with backoff and jitter within a deadline;
-401/403 and exhausted retries raise :class:`~clusterready.errors.CannotEvaluate`.
-Only GET is ever sent.
+has a connect timeout and a total deadline (connect, send and the whole body);
+429 (honouring ``Retry-After``), 5xx, dropped connections, truncated or garbled
+answers are retried with backoff and jitter within a deadline; 401/403/404 and
+exhausted retries raise :class:`~clusterready.errors.CannotEvaluate`, and the
+first two and exhaustion open the cluster's :class:`~clusterready.breaker.Breaker`:
+later requests fail fast, after one short probe. Only GET is ever sent.
 
 >>> from clusterready.testing import FakeCluster
 >>> pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web-1"}}
@@ -21,14 +23,15 @@ import json
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import tenacity
 import urllib3
 
+from clusterready.breaker import Breaker
+from clusterready.budget import Refused, RequestPolicy, Transient, within_budget
+from clusterready.deadline import DeadlineExceeded, request_deadline, watched_pools
 from clusterready.errors import CannotEvaluate
 from clusterready.kube.discovery import Discovery, ResourceType
 
@@ -36,31 +39,6 @@ __all__ = ["Cluster", "RequestPolicy"]
 
 _SA_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 _USER_AGENT = "clusterready/0.1"
-
-
-@dataclass(frozen=True)
-class RequestPolicy:
-    """Timeouts and retry budget of every request.
-
-    A request is tried at most ``attempts`` times and never past ``deadline``
-    seconds (a ``Retry-After`` longer than what is left ends it at once).
-    """
-
-    connect_timeout: float = 5.0
-    read_timeout: float = 30.0
-    attempts: int = 5
-    deadline: float = 60.0
-    backoff: float = 0.25
-    max_backoff: float = 4.0
-
-
-class _Transient(Exception):
-    """A failure worth retrying: 429, 5xx, a dropped connection, a timeout."""
-
-    def __init__(self, problem: str, retry_after: float | None = None) -> None:
-        super().__init__(problem)
-        self.problem = problem
-        self.retry_after = retry_after
 
 
 class Cluster:
@@ -104,12 +82,10 @@ class Cluster:
             if tls_server_name:
                 pool_args["server_hostname"] = tls_server_name
         self._pool = urllib3.PoolManager(**pool_args)
-        self._timeout = urllib3.Timeout(
-            connect=self.policy.connect_timeout, read=self.policy.read_timeout
+        self._pool.pool_classes_by_scheme = watched_pools(
+            urllib3.HTTPConnectionPool, urllib3.HTTPSConnectionPool
         )
-        self._backoff = tenacity.wait_random_exponential(
-            multiplier=self.policy.backoff, max=self.policy.max_backoff
-        )
+        self.breaker = Breaker(f"cluster {self.name!r}", self.policy.reprobe_after)
         self.discovery = Discovery(
             lambda path: self._get_json(path, {}, "read discovery"), self.name
         )
@@ -228,83 +204,70 @@ class Cluster:
 
     def _get_json(self, path: str, query: Mapping[str, str], what: str) -> dict[str, Any]:
         url = self.server + path + ("?" + urlencode(query) if query else "")
-        policy = self.policy
-
-        def wait(state: tenacity.RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            if isinstance(exc, _Transient) and exc.retry_after is not None:
-                return exc.retry_after
-            return float(self._backoff(state))
-
-        def stop(state: tenacity.RetryCallState) -> bool:
-            return (
-                state.attempt_number >= policy.attempts
-                or (state.seconds_since_start or 0.0) + state.upcoming_sleep > policy.deadline
-            )
-
-        retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception_type(_Transient),
-            wait=wait,
-            stop=stop,
-            sleep=self._sleep,
-            reraise=True,
+        failing = f"cluster {self.name!r}: cannot {what}"
+        return within_budget(
+            lambda seconds: self._get_once(url, path, failing, seconds),
+            self.policy,
+            self.breaker,
+            failing,
+            self._sleep,
         )
-        started = time.monotonic()
-        try:
-            return retrying(self._get_once, url, path, what)
-        except _Transient as exc:
-            attempts = retrying.statistics.get("attempt_number", 1)
-            raise CannotEvaluate(
-                f"cluster {self.name!r}: cannot {what}: {exc.problem} "
-                f"(gave up after {attempts} attempt{'s' if attempts > 1 else ''} "
-                f"in {time.monotonic() - started:.1f}s)"
-            ) from None
 
-    def _get_once(self, url: str, path: str, what: str) -> dict[str, Any]:
+    def _get_once(self, url: str, path: str, failing: str, seconds: float) -> dict[str, Any]:
         headers = {"Accept": "application/json", "User-Agent": _USER_AGENT}
         if self._auth is not None:
             headers.update(self._auth())
-        try:
-            response = self._pool.request(
-                "GET", url, headers=headers, timeout=self._timeout, retries=False, redirect=False
-            )
-        except urllib3.exceptions.ReadTimeoutError:
-            raise _Transient(
-                f"no answer within {self.policy.read_timeout:g}s (read timeout) from {self.server}"
-            ) from None
-        except urllib3.exceptions.NewConnectionError as err:  # before its base class below
-            reason = "connection refused" if "refused" in str(err).lower() else _first_line(err)
-            raise _Transient(f"{reason} ({self.server})") from None
-        except urllib3.exceptions.ConnectTimeoutError:
-            raise _Transient(
-                f"cannot connect to {self.server} within "
-                f"{self.policy.connect_timeout:g}s (connect timeout)"
-            ) from None
-        except urllib3.exceptions.HTTPError as err:
-            raise _Transient(f"connection error: {_first_line(err)} ({self.server})") from None
+        timeout = urllib3.Timeout(
+            connect=min(self.policy.connect_timeout, seconds),
+            read=min(self.policy.read_timeout, seconds),
+        )
+        with request_deadline(seconds) as watch:
+            try:
+                response = self._pool.request(
+                    "GET", url, headers=headers, timeout=timeout, retries=False, redirect=False
+                )
+            except urllib3.exceptions.HTTPError as err:
+                if watch.expired:
+                    raise Transient(f"{DeadlineExceeded(seconds)} from {self.server}") from None
+                raise Transient(self._transport_problem(err)) from None
         status = response.status
         if status == 200:
             try:
                 body = json.loads(response.data)
             except ValueError:
-                raise _Transient(f"GET {path}: the answer is not JSON") from None
+                raise Transient(f"GET {path}: the answer is not JSON") from None
             if not isinstance(body, dict):
-                raise _Transient(f"GET {path}: the answer is not a JSON object")
+                raise Transient(f"GET {path}: the answer is not a JSON object")
             return body
         message = _status_message(response.data)
         summary = f"GET {path}: {status} {response.reason or ''}".rstrip()
         if message:
             summary += f": {message}"
         if status == 429 or status >= 500:
-            raise _Transient(summary, _retry_after(response.headers.get("Retry-After")))
+            raise Transient(summary, _retry_after(response.headers.get("Retry-After")))
         if status in (401, 403):
             hint = (
                 "the credentials were rejected"
                 if status == 401
                 else "the credentials lack permission"
             )
-            raise CannotEvaluate(f"cluster {self.name!r}: cannot {what} ({hint}): {summary}")
-        raise CannotEvaluate(f"cluster {self.name!r}: cannot {what}: {summary}")
+            raise Refused(f"{failing} ({hint}): {summary}")
+        raise CannotEvaluate(f"{failing}: {summary}", retryable=False)
+
+    def _transport_problem(self, err: urllib3.exceptions.HTTPError) -> str:
+        if isinstance(err, urllib3.exceptions.ReadTimeoutError):
+            return (
+                f"no answer within {self.policy.read_timeout:g}s (read timeout) from {self.server}"
+            )
+        if isinstance(err, urllib3.exceptions.NewConnectionError):  # before its base class
+            reason = "connection refused" if "refused" in str(err).lower() else _first_line(err)
+            return f"{reason} ({self.server})"
+        if isinstance(err, urllib3.exceptions.ConnectTimeoutError):
+            return (
+                f"cannot connect to {self.server} within "
+                f"{self.policy.connect_timeout:g}s (connect timeout)"
+            )
+        return f"connection error: {_first_line(err)} ({self.server})"
 
 
 def _in_cluster_only(default_kubeconfig: str) -> bool:

@@ -67,6 +67,8 @@ class ResourceType:
 class UnknownResourceType(CannotEvaluate):
     """The cluster serves no resource type of that name (a typo, or a CRD not installed)."""
 
+    retryable = False  # discovery is read once per run: asking again gives the same answer
+
 
 class Discovery:
     """Discovery of one cluster, fetched lazily once and kept in memory.
