@@ -162,8 +162,12 @@ def test_validation_steps_and_merge_pass_on_a_healthy_cluster(
     found = codes(results)
     assert list(found) == ["cluster", "addon(0)", "merge"]
     assert found["addon(0)"] == 0, explain(results)
-    # No cluster-level check ships yet (issue 10 adds them): that step selects nothing.
-    assert found["cluster"] in (0, 5), explain(results)
+    # No cluster-level check ships yet (issue 10 adds them): that step selects nothing,
+    # exits 5, and the fan-in (which Argo reaches through continueOn: failed) passes.
+    cluster = json.loads(
+        (tmp_path / "repository/clusterready/wf/slices/validation/cluster.json").read_text()
+    )
+    assert found["cluster"] == (0 if cluster["tests"] else 5), explain(results)
     assert found["merge"] == 0, explain(results)
     summary = merged(tmp_path, "validation")
     assert summary["totals"]["passed"] == summary["totals"]["total"] == 4
