@@ -72,6 +72,10 @@ def test_kustomize_renders_offline_with_the_images_set(docs: list[Doc], tmp_path
     assert {d["metadata"].get("namespace") for d in rendered if "Cluster" not in d["kind"]} == {
         "argo"
     }
+    binding = next(d for d in rendered if d["kind"] == "ClusterRoleBinding")
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "clusterready-validation", "namespace": "argo"}
+    ]
 
 
 def test_schemas_are_the_vendored_upstream_files() -> None:

@@ -234,7 +234,14 @@ def test_argo_doc_kustomize_commands_and_overlay_build(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "image: registry.example.com/clusterready:0.1.0" in done.stdout
     assert "arn:aws:iam::210987654321:role/clusterready-preflight" in done.stdout
-    assert "namespace: checks" in done.stdout
+    import yaml
+
+    rendered = [d for d in yaml.safe_load_all(done.stdout) if d]
+    binding = next(d for d in rendered if d["kind"] == "ClusterRoleBinding")
+    assert {s["namespace"] for s in binding["subjects"]} == {"checks"}  # follows the overlay
+    assert {d["metadata"].get("namespace") for d in rendered if "Cluster" not in d["kind"]} == {
+        "checks"
+    }
 
 
 def test_argo_doc_submit_commands_name_real_templates_and_parameters() -> None:
