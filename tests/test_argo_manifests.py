@@ -279,6 +279,14 @@ SEMANTIC: list[Any] = [
     ),
     pytest.param(
         "WorkflowTemplate",
+        "clusterready-lib",
+        lambda d: template(d, "check")["container"]["args"].append("{{input.parameters.suite}}"),
+        "clusterready-lib.yaml: WorkflowTemplate/clusterready-lib: template check: "
+        "{{input.parameters.suite}} is not a variable Argo knows",
+        id="unknown-variable",
+    ),
+    pytest.param(
+        "WorkflowTemplate",
         "clusterready-preflight",
         lambda d: _task(d, 1).update(depends="shard"),
         "clusterready-preflight.yaml: WorkflowTemplate/clusterready-preflight: template main: "

@@ -55,6 +55,13 @@ DEADLINE_MARGIN = 30
 
 _TAG = re.compile(r"\{\{\s*(.*?)\s*\}\}")
 _RETRY_POLICIES = {"Always", "OnFailure", "OnError", "OnTransientError"}
+#: The variables a template may use (docs/variables.md upstream; the ones checked further
+#: are inputs.parameters, workflow.parameters, item and tasks/steps outputs).
+_KNOWN_TAG = re.compile(
+    r"(inputs\.parameters|workflow\.parameters|tasks|steps|item)(\.[\w-]+)*"
+    r"|workflow\.(name|namespace|uid|serviceAccountName|creationTimestamp|status|duration)"
+    r"|pod\.name|retries|node\.name|inputs\.artifacts\.[\w-]+"
+)
 
 
 class ArgoError(Exception):
@@ -485,6 +492,8 @@ def _template_problems(index: _Index, owner: str, template: Doc, where: str) -> 
             found.append(f"{where}: {{{{{tag}}}}} is not one of its inputs.parameters")
         if tag.startswith("="):
             found.append(f"{where}: {{{{{tag}}}}}: expression tags are not checked; avoid them")
+        elif not _KNOWN_TAG.fullmatch(tag):
+            found.append(f"{where}: {{{{{tag}}}}} is not a variable Argo knows")
     retry = template.get("retryStrategy")
     if retry is not None:
         found += _retry_problems(retry, where)
