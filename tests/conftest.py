@@ -160,3 +160,19 @@ def gone_kubeconfig(tmp_path: Path, refused_url: str) -> Path:
         )
     )
     return path
+
+
+def warm_up(moto: Any, calls: list[tuple[str, str]]) -> None:
+    """Make these calls once straight to moto, which loads a service's back end at its
+    first call (seconds on a busy machine): later calls fit in a test's small deadlines."""
+    import boto3
+    import botocore.config
+
+    config = botocore.config.Config(read_timeout=300, retries={"total_max_attempts": 3})
+    session = boto3.session.Session(
+        region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    for service, operation in calls:
+        client = session.client(service, endpoint_url=moto.url, config=config)
+        kwargs = {"Names": ["/warm"]} if operation == "get_parameters" else {}
+        getattr(client, operation)(**kwargs)

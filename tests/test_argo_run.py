@@ -60,9 +60,7 @@ def codes(results: list[StepResult]) -> dict[str, int]:
 
 
 def explain(results: list[StepResult]) -> str:
-    return "\n".join(
-        f"{r.step.task} {r.step.argv}: {r.returncode}\n{r.stderr[-1500:]}" for r in results
-    )
+    return "\n".join(f"{r.step.task}: exits {r.attempts}\n{r.stderr[-1500:]}" for r in results)
 
 
 # --------------------------------------------------------------------------- preflight
@@ -112,6 +110,34 @@ def test_preflight_fails_on_a_broken_account(
     assert summary["exit_code"] == 1
 
 
+def test_preflight_without_credentials_is_retried_then_75(
+    moto_server: MotoServer, account: dict[str, Any], tmp_path: Path
+) -> None:
+    env = environment(moto_server.environ())
+    del env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
+    steps = container_steps(
+        load_manifests(DEPLOY),
+        "clusterready-preflight",
+        {"PAYLOAD": json.dumps(account)},
+        input_defaults={"reports": str(tmp_path / "pod")},
+    )
+    (result,) = run_steps(steps[:1], tmp_path / "repository", env=env)  # one shard will do
+    assert result.attempts == (75, 75, 75, 75), explain([result])  # the first and 3 retries
+
+
+def test_a_failed_check_is_never_retried(
+    moto_server: MotoServer, account: dict[str, Any], tmp_path: Path
+) -> None:
+    spec = json.loads(json.dumps(account))
+    spec["preflight"]["subnets"].append({"id": "subnet-0123456789abcdef0", "role": "private"})
+    results = run_template(
+        "clusterready-preflight", {"PAYLOAD": json.dumps(spec)}, tmp_path, moto_server.environ()
+    )
+    assert all(len(r.attempts) == 1 for r in results), explain(results)
+    assert codes(results)["merge"] == 1
+    assert 1 in [codes(results)[f"shard({i})"] for i in range(3)]
+
+
 # --------------------------------------------------------------------------- validation
 
 
@@ -136,8 +162,12 @@ def test_validation_steps_and_merge_pass_on_a_healthy_cluster(
     found = codes(results)
     assert list(found) == ["cluster", "addon(0)", "merge"]
     assert found["addon(0)"] == 0, explain(results)
-    # No cluster-level check ships yet (issue 10 adds them): that step selects nothing.
-    assert found["cluster"] in (0, 5), explain(results)
+    # No cluster-level check ships yet (issue 10 adds them): that step selects nothing,
+    # exits 5, and the fan-in (which Argo reaches through continueOn: failed) passes.
+    cluster = json.loads(
+        (tmp_path / "repository/clusterready/wf/slices/validation/cluster.json").read_text()
+    )
+    assert found["cluster"] == (0 if cluster["tests"] else 5), explain(results)
     assert found["merge"] == 0, explain(results)
     summary = merged(tmp_path, "validation")
     assert summary["totals"]["passed"] == summary["totals"]["total"] == 4

@@ -224,17 +224,24 @@ def test_argo_doc_kustomize_commands_and_overlay_build(tmp_path: Path) -> None:
     (tmp_path / "my-overlay").mkdir()
     (tmp_path / "my-overlay" / "kustomization.yaml").write_text(overlay)
     shutil.copy(ROOT / "deploy" / "argo" / "kustomizeconfig.yaml", tmp_path / "my-overlay")
-    rendered = subprocess.run(
+    kustomized = subprocess.run(
         ["kubectl", "kustomize", "my-overlay"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert rendered.returncode == 0, rendered.stderr
-    assert "image: registry.example.com/clusterready:0.1.0" in rendered.stdout
-    assert "arn:aws:iam::210987654321:role/clusterready-preflight" in rendered.stdout
-    assert "namespace: checks" in rendered.stdout
+    assert kustomized.returncode == 0, kustomized.stderr
+    assert "image: registry.example.com/clusterready:0.1.0" in kustomized.stdout
+    assert "arn:aws:iam::210987654321:role/clusterready-preflight" in kustomized.stdout
+    import yaml
+
+    rendered = [d for d in yaml.safe_load_all(kustomized.stdout) if d]
+    binding = next(d for d in rendered if d["kind"] == "ClusterRoleBinding")
+    assert {s["namespace"] for s in binding["subjects"]} == {"checks"}  # follows the overlay
+    assert {d["metadata"].get("namespace") for d in rendered if "Cluster" not in d["kind"]} == {
+        "checks"
+    }
 
 
 def test_argo_doc_submit_commands_name_real_templates_and_parameters() -> None:

@@ -16,12 +16,12 @@ import shutil
 from typing import Any
 
 import pytest
-from test_docs import blocks, console_commands
-from test_preflight_suite import account  # noqa: F401  (the seeded moto account fixture)
 
 from clusterready.cli import main
 from clusterready.suites import run_arguments
 from conftest import ROOT
+from test_docs import blocks, console_commands
+from test_preflight_suite import account  # noqa: F401  (the seeded moto account fixture)
 
 DOC = ROOT / "docs" / "running.md"
 

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_preflight_suite import account  # noqa: F401  (the seeded moto account fixture)
 
 from clusterready.cli import main
 from clusterready.shard import Shard
 from clusterready.suites import run_arguments
 from clusterready.testing import FakeCluster, load_objects
 from conftest import ROOT
+from test_preflight_suite import account  # noqa: F401  (the seeded moto account fixture)
 
 
 @pytest.mark.parametrize("count", range(1, 8))

@@ -60,6 +60,23 @@ class RequestPolicy:
     probe_deadline: float = 3.0
     reprobe_after: float = 10.0
 
+    @classmethod
+    def within(cls, request_deadline: float, deadline: float, attempts: int = 5) -> RequestPolicy:
+        """A policy with these deadlines, its timeouts no longer than one attempt.
+
+        >>> RequestPolicy.within(2, 4).read_timeout
+        2
+        """
+        base = cls()
+        return cls(
+            connect_timeout=min(base.connect_timeout, request_deadline),
+            read_timeout=min(base.read_timeout, request_deadline),
+            request_deadline=request_deadline,
+            attempts=attempts,
+            deadline=deadline,
+            probe_deadline=min(base.probe_deadline, request_deadline),
+        )
+
 
 class Transient(Exception):
     """A failure worth retrying: 429, 5xx, a dropped connection, a timeout, a garbled answer."""

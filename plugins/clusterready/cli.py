@@ -15,7 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -87,6 +88,14 @@ def _parser() -> argparse.ArgumentParser:
         check.add_argument("sentence", help="the DETIK sentence (quote it)")
         check.add_argument("--kubeconfig", help="kubeconfig path (default: $KUBECONFIG)")
         check.add_argument("--context", help="kubeconfig context (default: the current one)")
+        check.add_argument(
+            "--deadline",
+            type=int,
+            default=300,
+            metavar="SECONDS",
+            help="seconds the check may take in all (default 300); each request gets at "
+            "most 20 s and its retries 30 s, and never more than 80%% of the deadline",
+        )
         where = check.add_mutually_exclusive_group()
         where.add_argument(
             "-n",
@@ -144,7 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "spec":
             return _spec(args)
         if args.command in ("verify", "try"):
-            return _check(args)
+            with _interruptible(args.deadline):
+                return _check(args)
         if args.command == "lint":
             return _lint(args.files)
         if args.command == "migrate":
@@ -162,6 +172,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CannotEvaluate as err:
         print(f"clusterready: cannot evaluate: {err}", file=sys.stderr)
         return int(ExitCode.CANNOT_EVALUATE)
+    except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM in verify/try
+        from clusterready.detik import TryInterrupted
+
+        if isinstance(err, TryInterrupted):
+            print("\n".join(err.lines))
+        print(f"clusterready: interrupted {err or '(Ctrl-C)'}", file=sys.stderr)
+        return int(ExitCode.CANNOT_EVALUATE)
+
+
+@contextmanager
+def _interruptible(deadline: int) -> Iterator[None]:
+    """SIGTERM (a pod being stopped) and the deadline end a spot check as Ctrl-C does:
+    the lines so far, exit 75. The previous handlers come back afterwards."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        if signum == signal.SIGALRM:
+            raise KeyboardInterrupt(f"the deadline of {deadline}s passed")
+        raise KeyboardInterrupt(f"by {signal.Signals(signum).name}")
+
+    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGTERM, signal.SIGALRM)}
+    signal.setitimer(signal.ITIMER_REAL, max(deadline, 0))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -232,7 +275,16 @@ def _check(args: argparse.Namespace) -> int:
     max_attempts = getattr(args, "max_attempts", None)
     if max_attempts is not None and max_attempts < 1:
         raise UsageError(f"--max-attempts: expected at least 1, found {max_attempts}")
-    cluster = Cluster.from_kubeconfig(args.kubeconfig, args.context)
+    if args.deadline < 1:
+        raise UsageError(f"--deadline: expected at least 1, found {args.deadline}")
+    from clusterready.budget import RequestPolicy
+
+    defaults = RequestPolicy()
+    within = 0.8 * args.deadline  # the requests give up, and say why, before the deadline
+    policy = RequestPolicy.within(
+        min(defaults.request_deadline, within), min(defaults.deadline, within)
+    )
+    cluster = Cluster.from_kubeconfig(args.kubeconfig, args.context, policy=policy)
     namespace, all_namespaces = choose_namespace(args.namespace, args.all_namespaces)
     live = args.command == "try" and sys.stdout.isatty()
     detik = Detik(

@@ -11,13 +11,13 @@ import fnmatch
 import itertools
 import os
 import time
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from clusterready.errors import CannotEvaluate, SpecError, UsageError
+from clusterready.errors import CannotEvaluate, Interrupted, SpecError, UsageError
 from clusterready.outcomes import ExitCode, Outcome, run_exit_code
 from clusterready.report import RunSummary
 from clusterready.shard import Shard
@@ -52,6 +52,12 @@ _OVERRIDES = {
     "clusterready_namespace": ("--namespace", "kube.namespace"),
     "clusterready_aws_region": ("--aws-region", "aws.region"),
     "clusterready_aws_profile": ("--aws-profile", "aws.profile"),
+    "clusterready_deadline": ("--deadline", "run.deadline"),
+}
+_OVERRIDE_HELP = {
+    "--deadline": "seconds the whole run may take (run.deadline, default 900): then the "
+    "checks left are reported cannot-evaluate, the reports written, exit 75 unless a check "
+    "failed. SIGTERM and SIGINT end a run the same way."
 }
 
 
@@ -83,7 +89,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--spec and --param).",
     )
     for dest, (flag, key) in _OVERRIDES.items():
-        group.addoption(flag, dest=dest, metavar="VALUE", help=f"set {key} (wins over the spec).")
+        group.addoption(
+            flag,
+            dest=dest,
+            metavar="SECONDS" if flag == "--deadline" else "VALUE",
+            help=_OVERRIDE_HELP.get(flag, f"set {key} (wins over the spec)."),
+        )
     group.addoption(
         "--detik-max-attempts",
         dest="clusterready_detik_max_attempts",
@@ -186,6 +197,55 @@ def pytest_configure(config: pytest.Config) -> None:
         tracker = _RunTracker(config)
         config.pluginmanager.register(tracker, "clusterready-tracker")
         _add_junit_properties(config)
+    _start_clock(config)
+
+
+# --------------------------------------------------------------------------- deadlines
+
+
+def _start_clock(config: pytest.Config) -> None:
+    """The run's and each check's deadline, SIGTERM and SIGINT (clusterready.runclock)."""
+    from clusterready.runclock import ENV_ENDS_AT, RunClock
+
+    run = config.stash[SPEC_KEY].run
+    worker = hasattr(config, "workerinput")
+    ends_at = os.environ.get(ENV_ENDS_AT) if worker else None
+    clock = RunClock(
+        run.deadline,
+        run.check_deadline,
+        ends_at=float(ends_at) if ends_at else None,
+        forward_to_children=_distributed(config) and not worker,
+    )
+    if not worker:  # xdist workers inherit the environment: they end when the run does
+        config.add_cleanup(_restore_env(ENV_ENDS_AT))
+        os.environ[ENV_ENDS_AT] = repr(clock.ends_at)
+    clock.install()
+    config.add_cleanup(clock.uninstall)
+    config.pluginmanager.register(_ClockHooks(clock), "clusterready-clock")
+
+
+def _restore_env(name: str) -> Callable[[], None]:
+    previous = os.environ.get(name)
+
+    def restore() -> None:
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
+
+    return restore
+
+
+class _ClockHooks:
+    def __init__(self, clock: Any) -> None:
+        self.clock = clock
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self.clock.start_check()
+
+    def pytest_runtest_logfinish(self) -> None:
+        self.clock.end_check()
 
 
 def _load_spec(config: pytest.Config) -> ClusterSpec:
@@ -334,11 +394,16 @@ def cluster_spec(pytestconfig: pytest.Config) -> ClusterSpec:
 def kube(cluster_spec: ClusterSpec) -> Cluster:
     """The :class:`~clusterready.kube.Cluster` of the spec (``kube.*``, ``--kubeconfig``,
     ``--context``, ``--namespace``): one connection pool and discovery per session."""
+    from clusterready.budget import RequestPolicy
     from clusterready.kube import Cluster
 
     extra = {"namespace": cluster_spec.kube.namespace} if cluster_spec.kube.namespace else {}
+    run = cluster_spec.run
     return Cluster.from_kubeconfig(
-        cluster_spec.kube.kubeconfig or None, cluster_spec.kube.context or None, **extra
+        cluster_spec.kube.kubeconfig or None,
+        cluster_spec.kube.context or None,
+        policy=RequestPolicy.within(run.request_deadline, run.retry_deadline),
+        **extra,
     )
 
 
@@ -368,10 +433,13 @@ def aws(cluster_spec: ClusterSpec) -> AwsSession:
     the spec, ``--aws-region``, ``--aws-profile``, else the AWS environment)."""
     from clusterready.aws import AwsSession, RetryPolicy
 
+    run = cluster_spec.run
     return AwsSession(
         region=cluster_spec.aws.region,
         profile=cluster_spec.aws.profile,
-        retry=RetryPolicy(attempts=cluster_spec.aws.max_attempts),
+        retry=RetryPolicy.within(
+            run.request_deadline, run.retry_deadline, cluster_spec.aws.max_attempts
+        ),
     )
 
 
@@ -486,10 +554,14 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     excinfo = call.excinfo
-    if report.failed and excinfo is not None and excinfo.errisinstance(CannotEvaluate):
+    if (
+        report.failed
+        and excinfo is not None
+        and excinfo.errisinstance((CannotEvaluate, Interrupted))
+    ):
         report.cannot_evaluate = True  # type: ignore[attr-defined]
         # Not a bug in the test: one line says what could not be reached, no traceback.
-        report.longrepr = f"CannotEvaluate: {excinfo.value}"
+        report.longrepr = f"{excinfo.type.__name__}: {excinfo.value}"
     return report
 
 

@@ -131,9 +131,36 @@ class AwsSection:
     )
     max_attempts: int = field(
         default=5,
+        metadata=_doc("Attempts of each AWS call, the first included.", _at_least(1)),
+    )
+
+
+@dataclass(frozen=True)
+class RunSection:
+    """How long a run, a check and a request may take (docs/exit-codes.md)."""
+
+    deadline: int = field(
+        default=900,
         metadata=_doc(
-            "Attempts of each AWS call (retry mode standard), the first included.", _at_least(1)
+            "Seconds the whole run may take (--deadline); then the checks left are "
+            "reported cannot-evaluate and the reports written. Keep it below the Argo "
+            "step's activeDeadlineSeconds.",
+            _at_least(1),
         ),
+    )
+    check_deadline: int = field(
+        default=300, metadata=_doc("Seconds one check may take.", _at_least(1))
+    )
+    request_deadline: int = field(
+        default=20,
+        metadata=_doc(
+            "Seconds one attempt of a request may take in all (connect, send, whole body).",
+            _at_least(1),
+        ),
+    )
+    retry_deadline: int = field(
+        default=30,
+        metadata=_doc("Seconds all the attempts of one request may take.", _at_least(1)),
     )
 
 
@@ -343,6 +370,7 @@ class ClusterSpec:
     cluster: ClusterSection = field(default_factory=ClusterSection, metadata=_doc("The cluster."))
     aws: AwsSection = field(default_factory=AwsSection, metadata=_doc("The AWS account."))
     kube: KubeSection = field(default_factory=KubeSection, metadata=_doc("The Kubernetes API."))
+    run: RunSection = field(default_factory=RunSection, metadata=_doc("Deadlines."))
     preflight: PreflightSection = field(
         default_factory=PreflightSection, metadata=_doc("Preflight expectations.")
     )

@@ -27,8 +27,11 @@ from __future__ import annotations
 
 import collections
 import http.client
+import json
+import socket
 import threading
 import time
+import xml.etree.ElementTree
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -199,7 +202,7 @@ class AwsSession:
         breaker.reprobe_after = self.retry.reprobe_after
 
         def attempt(seconds: float) -> Any:
-            self._raw.status = None
+            self._raw.status = self._raw.problem = None
             with request_deadline(seconds) as watch:
                 try:
                     result = read()
@@ -207,6 +210,10 @@ class AwsSession:
                     if watch.expired:
                         raise Transient(str(DeadlineExceeded(seconds))) from None
                     raise _classify(err, action, allow, self._raw) from None
+            if self._raw.problem:  # an answer cut short by the deadline reads as truncated
+                raise Transient(
+                    str(DeadlineExceeded(seconds)) if watch.expired else self._raw.problem
+                )
             return dict(result) if isinstance(result, Mapping) else result
 
         return within_budget(attempt, self.retry, breaker, f"AWS: cannot {action}", self._sleep)
@@ -217,11 +224,23 @@ class AwsSession:
             raise PermissionError(f"clusterready is read-only: {name} is not sent")
         self.calls[name] += 1
 
-    def _before_parse(self, response_dict: Mapping[str, Any], **_: Any) -> None:
-        # What arrived, for when botocore cannot parse it (an HTML page, a cut body).
-        self._raw.status = response_dict.get("status_code")
-        self._raw.headers = response_dict.get("headers") or {}
-        self._raw.body = response_dict.get("body") or b""
+    def _before_parse(
+        self, operation_model: Any, response_dict: Mapping[str, Any], **_: Any
+    ) -> None:
+        # What arrived, for when botocore cannot parse it (an HTML page, a cut body),
+        # and whether a success is one: botocore reads a JSON body it cannot parse as
+        # {"message": body} and an HTML page as an empty XML answer ("no subnets").
+        raw = self._raw
+        raw.status = response_dict.get("status_code")
+        raw.headers = response_dict.get("headers") or {}
+        raw.body = bytes(response_dict.get("body") or b"")
+        if raw.status is not None and 200 <= raw.status < 300 and not getattr(raw, "problem", None):
+            raw.problem = _broken_success(
+                operation_model.metadata.get("protocol", ""),
+                operation_model.name,
+                raw.body,
+                raw.headers,
+            )
 
 
 class _DeadlineSender:
@@ -241,6 +260,9 @@ class _DeadlineSender:
             verify=botocore_session.get_config_variable("ca_bundle") or True,
             proxies=botocore.utils.get_environ_proxies(endpoint_url),
             timeout=(policy.connect_timeout, policy.read_timeout),
+            # urllib3's default, which botocore drops: head and body are two sends,
+            # and Nagle holds the body until the head is acknowledged (40 ms).
+            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
         )
         pools = watched_pools(
             botocore.awsrequest.AWSHTTPConnectionPool, botocore.awsrequest.AWSHTTPSConnectionPool
@@ -288,15 +310,51 @@ def _classify(
     return err
 
 
+def _broken_success(
+    protocol: str, operation: str, body: bytes, headers: Mapping[str, str]
+) -> str | None:
+    """Why a 2xx answer is not the operation's answer (None when it looks like one)."""
+    truncated = _truncated(body, headers)
+    if truncated or not body:
+        return truncated
+    if protocol in ("json", "rest-json"):
+        try:
+            ok = isinstance(json.loads(body), dict)
+        except ValueError:
+            ok = False
+    elif protocol in ("query", "ec2"):
+        try:
+            root = xml.etree.ElementTree.fromstring(body)
+        except xml.etree.ElementTree.ParseError:
+            root = None
+        ok = root is not None and root.tag.rsplit("}", 1)[-1] == f"{operation}Response"
+    else:
+        ok = True
+    return None if ok else f"a garbled answer: {_snippet(body)!r}"
+
+
+def _truncated(body: bytes, headers: Mapping[str, str]) -> str | None:
+    announced = str(headers.get("content-length") or headers.get("Content-Length") or "")
+    if announced.isdecimal() and int(announced) > len(body):
+        return f"a truncated answer ({len(body)} of {announced} bytes)"
+    return None
+
+
+def _snippet(body: bytes) -> str:
+    return " ".join(body[:120].decode("utf-8", "replace").split()) or "an empty body"
+
+
 def _unparsed(status: int | None, raw: threading.local, action: str) -> Exception:
     """An answer botocore could not read: judged by its HTTP status alone."""
     body = bytes(getattr(raw, "body", b"") or b"")
-    snippet = " ".join(body[:120].decode("utf-8", "replace").split()) or "an empty body"
-    what = f"{status} {http.client.responses.get(status or 0, '')}".strip()
-    problem = f"{what}, not an AWS answer: {snippet!r}"
     headers = getattr(raw, "headers", {}) or {}
+    what = f"{status} {http.client.responses.get(status or 0, '')}".strip()
+    problem = f"{what}, not an AWS answer: {_snippet(body)!r}"
+    truncated = _truncated(body, headers)
+    if truncated:
+        return Transient(truncated)
     if status is None or status < 400 or status == 429 or status >= 500:
-        detail = problem if status and status >= 400 else f"a garbled answer: {snippet!r}"
+        detail = problem if status and status >= 400 else f"a garbled answer: {_snippet(body)!r}"
         retry_after = headers.get("retry-after") or headers.get("Retry-After")
         return Transient(detail, _retry_after(retry_after))
     if status == 401:
@@ -309,25 +367,26 @@ def _unparsed(status: int | None, raw: threading.local, action: str) -> Exceptio
 def _client_error(err: Any, action: str, allow: tuple[str, ...]) -> Exception:
     error = err.response.get("Error", {})
     code = str(error.get("Code", ""))
-    message = str(error.get("Message", "")) or "no message"
+    message = " ".join(str(error.get("Message", "")).split()) or "no message"
     meta = err.response.get("ResponseMetadata", {})
     status = int(meta.get("HTTPStatusCode") or 0)
     if code and code in allow:
         return err  # type: ignore[no-any-return]
     denied = _denied_action(err, action)
+    named = code if code and code != str(status) else f"{status}, no AWS error code"
     if status == 429 or status >= 500 or code in _THROTTLING or code in _TRANSIENT_CODES:
         headers = meta.get("HTTPHeaders", {}) or {}
-        shown = f"{status} {code or 'no error code'}: {message}"
+        shown = f"{status} {named}: {message}" if named == code else f"{named}: {message}"
         return Transient(shown, _retry_after(headers.get("retry-after")))
     if code in _EXPIRED:
         return Refused(f"AWS: the credentials have expired ({code}) for {denied}")
     if code in _REJECTED or status == 401:
-        return Refused(f"AWS: the credentials were rejected ({code or status}) for {denied}")
+        return Refused(f"AWS: the credentials were rejected ({named}) for {denied}")
     if code in _DENIED or status == 403:
         return CannotEvaluate(
-            f"AWS: access denied to {denied} ({code or status}: {message})", retryable=False
+            f"AWS: access denied to {denied} ({named}: {message})", retryable=False
         )
-    return CannotEvaluate(f"AWS: {action} failed: {code or status}: {message}", retryable=False)
+    return CannotEvaluate(f"AWS: {action} failed: {named}: {message}", retryable=False)
 
 
 def _environment_error(err: Exception, action: str) -> CannotEvaluate:

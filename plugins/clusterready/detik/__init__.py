@@ -5,7 +5,7 @@
 True
 """
 
-from clusterready.detik.engine import Detik, Outcome
+from clusterready.detik.engine import Detik, Outcome, TryInterrupted
 from clusterready.detik.grammar import ALIASES, Statement, parse
 from clusterready.detik.sources import (
     ClusterSource,
@@ -27,5 +27,6 @@ __all__ = [
     "Source",
     "Statement",
     "StaticSource",
+    "TryInterrupted",
     "parse",
 ]

@@ -27,7 +27,7 @@ from clusterready.errors import CannotEvaluate, CheckFailed, DetikSyntaxError
 from clusterready.kube.cluster import Cluster
 from clusterready.kube.jsonpath import JsonPathError
 
-__all__ = ["Detik", "Outcome"]
+__all__ = ["Detik", "Outcome", "TryInterrupted"]
 
 _log = logging.getLogger("clusterready.detik")
 
@@ -102,6 +102,15 @@ class Outcome:
                 f"  observed: no {stmt.resource} named '{stmt.name}' among {self.seen} listed"
             )
         return "\n".join(out)
+
+
+class TryInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a try: carries the DETIK lines of the attempts made so far."""
+
+    def __init__(self, lines: tuple[str, ...], attempts: int, reason: str = "") -> None:
+        super().__init__(f"after {attempts} attempt(s)" + (f": {reason}" if reason else ""))
+        self.lines = lines
+        self.attempts = attempts
 
 
 @dataclass(frozen=True)
@@ -189,7 +198,9 @@ class Detik:
     def try_(self, sentence: str, check: bool = True) -> Outcome:
         """Check a try sentence: at most N attempts, the first at once, then one every S
         seconds, no wait after the last. A cluster error in an attempt is a failed
-        attempt; CannotEvaluate is raised only when the last attempt errored."""
+        attempt; CannotEvaluate is raised when the last attempt errored, at once for
+        an error no retry fixes (credentials refused, an unknown resource type, a
+        cluster known down). Ctrl-C raises :class:`TryInterrupted`."""
         __tracebackhide__ = True
         return self._run(sentence, "try", check)
 
@@ -282,21 +293,30 @@ class Detik:
 
         import tenacity  # deferred: a verify never retries
 
+        def stop(state: tenacity.RetryCallState) -> bool:
+            last = results[-1] if results else None
+            hopeless = isinstance(last, CannotEvaluate) and not last.retryable
+            return state.attempt_number >= times or hopeless
+
         times = min(stmt.times, self.max_attempts) if self.max_attempts else stmt.times
         started = time.monotonic()
         retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(times),
+            stop=stop,
             wait=tenacity.wait_fixed(stmt.delay),
             retry=tenacity.retry_if_result(lambda passed: not passed),
             retry_error_callback=lambda state: False,
             sleep=self._sleep,
         )
-        passed = retrying(attempt)
+        try:
+            passed = retrying(attempt)
+        except KeyboardInterrupt as interrupt:
+            raise TryInterrupted(tuple(lines), len(results), str(interrupt) or "Ctrl-C") from None
         elapsed = time.monotonic() - started
         last = results[-1]
         if isinstance(last, CannotEvaluate):
             raise CannotEvaluate(
-                f"{last} (last of {len(results)} attempts of: {stmt.text})"
+                f"{last} (last of {len(results)} attempts of: {stmt.text})",
+                retryable=last.retryable,
             ) from last
         return Outcome(
             stmt.text,

@@ -55,6 +55,13 @@ DEADLINE_MARGIN = 30
 
 _TAG = re.compile(r"\{\{\s*(.*?)\s*\}\}")
 _RETRY_POLICIES = {"Always", "OnFailure", "OnError", "OnTransientError"}
+#: The variables a template may use (docs/variables.md upstream; the ones checked further
+#: are inputs.parameters, workflow.parameters, item and tasks/steps outputs).
+_KNOWN_TAG = re.compile(
+    r"(inputs\.parameters|workflow\.parameters|tasks|steps|item)(\.[\w-]+)*"
+    r"|workflow\.(name|namespace|uid|serviceAccountName|creationTimestamp|status|duration)"
+    r"|pod\.name|retries|node\.name|inputs\.artifacts\.[\w-]+"
+)
 
 
 class ArgoError(Exception):
@@ -485,6 +492,8 @@ def _template_problems(index: _Index, owner: str, template: Doc, where: str) -> 
             found.append(f"{where}: {{{{{tag}}}}} is not one of its inputs.parameters")
         if tag.startswith("="):
             found.append(f"{where}: {{{{{tag}}}}}: expression tags are not checked; avoid them")
+        elif not _KNOWN_TAG.fullmatch(tag):
+            found.append(f"{where}: {{{{{tag}}}}} is not a variable Argo knows")
     retry = template.get("retryStrategy")
     if retry is not None:
         found += _retry_problems(retry, where)
@@ -639,6 +648,7 @@ class Step:
     env: dict[str, str] = field(default_factory=dict)
     inputs: list[Artifact] = field(default_factory=list)
     outputs: list[Artifact] = field(default_factory=list)
+    retry: Doc | None = None  # the template's retryStrategy
 
 
 def container_steps(
@@ -758,7 +768,8 @@ class _Runner:
                 if "path" in a
             ]
 
-        return Step(path, where, argv, env, artifacts("inputs"), artifacts("outputs"))
+        retry = template.get("retryStrategy")
+        return Step(path, where, argv, env, artifacts("inputs"), artifacts("outputs"), retry)
 
 
 def _ordered(template: Doc) -> list[Doc]:
@@ -817,6 +828,7 @@ class StepResult:
     returncode: int
     stdout: str
     stderr: str
+    attempts: tuple[int, ...] = ()  # the exit code of every attempt, the last one included
 
 
 def run_steps(
@@ -833,7 +845,9 @@ def run_steps(
     copied from there to their paths and its output paths are cleared (a new pod);
     after it, its outputs are copied back. A failed step does not stop the others
     (the templates say ``continueOn: failed``); a non-optional output that was not
-    written makes Argo mark the step Error and stop, and raises ArgoError here.
+    written makes Argo mark the step Error and stop, and raises ArgoError here. A step
+    is tried again, at once, as long as its retryStrategy's ``expression`` says so for
+    the exit code, up to its ``limit`` (Argo would wait out the backoff first).
     ``env`` is the environment every step starts from (``PATH`` finds ``clusterready``);
     a step's own ``env`` is added to it.
     """
@@ -857,16 +871,21 @@ def run_steps(
                 raise ArgoError(f"{step.task}: input artifact {artifact.key} does not exist")
         for artifact in step.outputs:
             Path(artifact.path).parent.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run(
-            step.argv,
-            env={**env, **step.env},
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
-        results.append(StepResult(step, done.returncode, done.stdout, done.stderr))
+        codes: list[int] = []
+        while True:
+            done = subprocess.run(
+                step.argv,
+                env={**env, **step.env},
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+                stdin=subprocess.DEVNULL,
+            )
+            codes.append(done.returncode)
+            if not _retried(step.retry, done.returncode, len(codes)):
+                break
+        results.append(StepResult(step, done.returncode, done.stdout, done.stderr, tuple(codes)))
         for artifact in step.outputs:
             source, target = Path(artifact.path), repository / artifact.key
             if source.is_file():
@@ -878,6 +897,13 @@ def run_steps(
                     f"({artifact.path}): Argo marks the step Error\n{done.stderr[-2000:]}"
                 )
     return results
+
+
+def _retried(retry: Doc | None, code: int, attempts: int) -> bool:
+    if retry is None or code == 0 or attempts > int(retry.get("limit", 0)):
+        return False
+    expression = retry.get("expression")
+    return expression is None or code in retried_exit_codes(expression, [code])
 
 
 def _remove(path: Path) -> None:

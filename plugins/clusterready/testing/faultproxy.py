@@ -4,8 +4,8 @@ Put it between your checks and :class:`~clusterready.testing.FakeCluster` (use
 :meth:`FaultProxy.kubeconfig`) or a moto server (set ``AWS_ENDPOINT_URL`` to
 :attr:`FaultProxy.url`), then inject faults: every request is read off a real
 socket and either forwarded to the upstream or answered with the fault. Each
-fault applies to the next ``times`` requests whose path matches ``path`` (a
-regex; ``times=None``: all of them, a storm).
+fault applies to the next ``times`` requests whose path (without the query)
+matches ``path`` (a regex; ``times=None``: all of them, a storm).
 
 - :meth:`~FaultProxy.status`: an error answer (503, 500, 429 with ``Retry-After``,
   401, 403, 404...) with a body ``"lb"`` (as a load balancer sends it: HTML or plain
@@ -96,7 +96,8 @@ class _Fault:
 
 @dataclass(frozen=True)
 class ProxiedRequest:
-    """One request the proxy received, and the fault it met (``""``: forwarded)."""
+    """One request the proxy received (its path without the query), and the fault it
+    met (``""``: forwarded)."""
 
     method: str
     path: str
@@ -126,7 +127,7 @@ class FaultProxy(LoopbackServer):
     def start(self) -> FaultProxy:
         if self._server is None:
             self._closing.clear()
-            self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+            self._server = _Server(("127.0.0.1", 0), _handler_for(self))
             self._server.daemon_threads = True
             threading.Thread(
                 target=self._server.serve_forever,
@@ -308,6 +309,11 @@ _GARBAGE = (
 # --------------------------------------------------------------------------- serving
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a client that gave up mid-answer is what these faults are for
+
+
 def _handler_for(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
     class Handler(_Handler):
         owner = proxy
@@ -331,7 +337,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        fault = self.owner._take(self.command, self.path)
+        fault = self.owner._take(self.command, urlsplit(self.path).path)
         if fault is None:
             self._send(*self._forward(body))
         elif fault.kind == "status":
@@ -351,6 +357,9 @@ class _Handler(BaseHTTPRequestHandler):
         host, port = self.owner.upstream
         upstream = http.client.HTTPConnection(host, port, timeout=60)
         try:
+            upstream.connect()
+            assert upstream.sock is not None  # head and body go in two sends: no Nagle wait
+            upstream.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
             upstream.request(self.command, self.path, body=body or None, headers=headers)
             answer = upstream.getresponse()

@@ -1,0 +1,171 @@
+"""The exit-code contract under every fault: both shipped suites and `clusterready verify`.
+
+A FaultProxy sits between the checks and moto (preflight, with load-balancer or
+AWS-formatted bodies) or FakeCluster (addons, verify). Each fault must give the
+contract's exit code (0 when a retry takes it away, else 75), no traceback, the
+JSON summary written, and end within the bound. Budgets are the defaults' code
+paths with smaller numbers (run.request_deadline and run.retry_deadline 3 s,
+3 AWS attempts); docs/exit-codes.md gives the matrix as measured, with defaults too.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clusterready.cli import main
+from clusterready.testing import FakeCluster, load_objects
+from clusterready.testing.faultproxy import UNRESOLVABLE_URL, FaultProxy, closed_port
+from clusterready.testing.moto import MotoServer
+from conftest import ROOT, warm_up
+from test_preflight_suite import account, suite
+
+__all__ = ["account"]  # the seeded moto account of test_preflight_suite, as a fixture
+
+SMALL = ["--set", "run.request_deadline=3", "--set", "run.retry_deadline=3"]
+Inject = Callable[[FaultProxy, str], None]
+
+#: fault -> (how to inject it given the body style, the exit code the contract wants)
+FAULTS: dict[str, tuple[Inject, int]] = {
+    "503-storm": (lambda p, body: p.status(503, body=body), 75),  # type: ignore[arg-type]
+    "one-500": (lambda p, body: p.status(500, times=1, body=body), 0),  # type: ignore[arg-type]
+    "429-retry-after": (
+        lambda p, body: p.status(429, times=1, retry_after=1, body=body),  # type: ignore[arg-type]
+        0,
+    ),
+    "429-no-code": (
+        lambda p, body: p.status(429, times=1, retry_after=1, body="service", code=""),
+        0,
+    ),
+    "hang": (lambda p, body: p.hang(), 75),
+    "trickle": (lambda p, body: p.trickle(bytes_per_second=1), 75),
+    "reset": (lambda p, body: p.reset(), 75),
+    "truncate": (lambda p, body: p.truncate(), 75),
+    "not-json-or-xml": (lambda p, body: p.garbage(), 75),
+    "401": (lambda p, body: p.status(401, body=body), 75),  # type: ignore[arg-type]
+    "403": (lambda p, body: p.status(403, body=body), 75),  # type: ignore[arg-type]
+    "404": (lambda p, body: p.status(404, body=body), 75),  # type: ignore[arg-type]
+    "closed-port": (lambda p, body: None, 75),
+    "unresolvable-host": (lambda p, body: None, 75),
+}
+TARGETS = {"preflight-lb": "lb", "preflight-aws": "service", "addons": "lb", "verify": "service"}
+PREFLIGHT_CALLS = [
+    ("sts", "get_caller_identity"),
+    ("ec2", "describe_subnets"),
+    ("ssm", "get_parameters"),
+    ("cloudformation", "list_exports"),
+    ("iam", "list_roles"),
+]
+
+
+def trimmed(spec: dict[str, Any]) -> dict[str, Any]:
+    """The seeded account's spec with one item of each kind: every AWS call, 14 checks."""
+    preflight = dict(spec["preflight"])
+    roles = {s["role"]: s for s in preflight["subnets"]}
+    preflight.update(
+        subnets=[roles["public"], roles["private"]],
+        min_azs=1,
+        **{
+            k: preflight[k][:1] for k in ("exports", "ssm_parameters", "iam_roles", "vpc_endpoints")
+        },
+    )
+    return {**spec, "preflight": preflight}
+
+
+@contextmanager
+def endpoint(fault: str, proxy: FaultProxy) -> Iterator[str]:
+    """The URL the checks are pointed at for this fault."""
+    if fault == "closed-port":
+        with closed_port() as url:
+            yield url
+    elif fault == "unresolvable-host":
+        yield UNRESOLVABLE_URL
+    else:
+        yield proxy.url
+
+
+def kubeconfig(fake: FakeCluster, url: str, tmp_path: Path) -> str:
+    config = json.loads(Path(fake.kubeconfig).read_text())
+    config["clusters"][0]["cluster"]["server"] = url
+    path = tmp_path / "kubeconfig"
+    path.write_text(json.dumps(config))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def healthy_cluster() -> Iterator[FakeCluster]:
+    """metrics-server as it runs: the add-on suite passes against it."""
+    objects = load_objects(
+        ROOT / "examples" / "demo-cluster.yaml", ROOT / "examples" / "demo-cluster-later.yaml"
+    )
+    with FakeCluster(objects=objects) as fake:
+        yield fake
+
+
+def no_traceback(text: str) -> None:
+    __tracebackhide__ = True
+    assert "Traceback" not in text, text[-3000:]
+    assert "INTERNALERROR" not in text, text[-3000:]
+    assert "\nE   " not in text, text[-3000:]  # a failure's traceback lines
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("fault", FAULTS)
+def test_fault_matrix(
+    fault: str,
+    target: str,
+    request: pytest.FixtureRequest,
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    inject, expected = FAULTS[fault]
+    if target.startswith("preflight"):
+        spec = trimmed(request.getfixturevalue("account"))
+        moto: MotoServer = request.getfixturevalue("moto_server")
+        warm_up(moto, PREFLIGHT_CALLS)
+        upstream = moto.url
+    else:
+        fake: FakeCluster = request.getfixturevalue("healthy_cluster")
+        upstream = fake.url
+    with FaultProxy(upstream) as proxy, endpoint(fault, proxy) as url:
+        inject(proxy, TARGETS[target])
+        if target.startswith("preflight"):
+            suite(pytester, spec)
+            monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+            result = pytester.runpytest_inprocess(
+                "-m", "preflight", "--spec", "spec.json", "--json-report", "r.json", *SMALL
+            )
+        elif target == "addons":
+            shutil.copytree(ROOT / "tests_addons", pytester.path / "tests_addons")
+            (pytester.path / "conftest.py").write_text((ROOT / "conftest.py").read_text())
+            result = pytester.runpytest_inprocess(
+                "-m", "addons", "--param", "METRICS-SERVER=v0.7.2", "--namespace", "kube-system",
+                "--kubeconfig", kubeconfig(fake, url, tmp_path), "--json-report", "r.json", *SMALL,
+            )  # fmt: skip
+        else:
+            code = main(
+                ["verify", "there are 2 pods named '^metrics-server-'", "--deadline", "3",
+                 "-n", "kube-system", "--kubeconfig", kubeconfig(fake, url, tmp_path)]
+            )  # fmt: skip
+            out, err = capsys.readouterr()
+            no_traceback(out + err)
+            assert code == expected, out + err
+            if expected:
+                assert err.startswith("clusterready: cannot evaluate: cluster 'fake': ")
+                assert len(err.strip().splitlines()) == 1, err
+            return
+    output = result.stdout.str() + result.stderr.str()
+    no_traceback(output)
+    assert result.ret == expected, output[-3000:]
+    report = json.loads((pytester.path / "r.json").read_text())
+    assert report["exit_code"] == expected
+    outcomes = {t["outcome"] for t in report["tests"]}
+    assert outcomes <= ({"passed", "skipped"} if expected == 0 else {"passed", "cannot-evaluate"})

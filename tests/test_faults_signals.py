@@ -1,0 +1,164 @@
+"""Deadlines and signals end a run with its reports written: real signals to real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clusterready.testing import FakeCluster
+
+CHECKS = """
+import os, pathlib, time
+
+def test_a():
+    pass
+
+def test_b():
+    pathlib.Path("started").write_text("b")
+    time.sleep(60)
+
+def test_c():
+    pass
+"""
+
+
+def start(path: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "--json-report",
+            "r.json",
+            "--junitxml",
+            "junit.xml",
+            *args,
+        ],
+        cwd=path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def wait_for(path: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.05)
+
+
+def finish(proc: subprocess.Popen[str]) -> tuple[int, str]:
+    out, _ = proc.communicate(timeout=60)
+    assert "Traceback" not in out
+    assert "INTERNALERROR" not in out
+    return proc.returncode, out
+
+
+def summary(path: Path) -> dict[str, Any]:
+    tests = json.loads((path / "r.json").read_text())["tests"]
+    assert (path / "junit.xml").read_text().count("<testcase") == len(tests)
+    return {t["id"].split("::")[1]: (t["outcome"], t["message"]) for t in tests}
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_ends_the_run_with_its_reports(pytester: pytest.Pytester, signum: int) -> None:
+    pytester.makepyfile(test_checks=CHECKS)
+    proc = start(pytester.path)
+    wait_for(pytester.path / "started")
+    proc.send_signal(signum)
+    code, out = finish(proc)
+    assert code == 75, out
+    name = signal.Signals(signum).name
+    assert summary(pytester.path) == {
+        "test_a": ("passed", ""),
+        "test_b": ("cannot-evaluate", f"Interrupted: the run was stopped by {name}"),
+        "test_c": ("cannot-evaluate", f"Interrupted: not checked: the run was stopped by {name}"),
+    }
+
+
+def test_a_signal_after_a_failure_exits_1(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_checks=CHECKS.replace("def test_a():\n    pass", "def test_a():\n    assert 0")
+    )
+    proc = start(pytester.path)
+    wait_for(pytester.path / "started")
+    proc.send_signal(signal.SIGTERM)
+    code, _ = finish(proc)
+    assert code == 1
+    assert summary(pytester.path)["test_c"][0] == "cannot-evaluate"
+
+
+def test_the_run_deadline(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_checks=CHECKS)
+    code, out = finish(start(pytester.path, "--deadline", "2"))
+    assert code == 75, out
+    assert summary(pytester.path) == {
+        "test_a": ("passed", ""),
+        "test_b": ("cannot-evaluate", "Interrupted: the run's deadline of 2s passed"),
+        "test_c": ("cannot-evaluate", "Interrupted: not checked: the run's deadline of 2s passed"),
+    }
+
+
+def test_a_check_deadline_ends_that_check_only(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_checks=CHECKS)
+    code, out = finish(start(pytester.path, "--set", "run.check_deadline=1"))
+    assert code == 75, out
+    outcomes = summary(pytester.path)
+    assert outcomes["test_b"] == (
+        "cannot-evaluate",
+        "Interrupted: the check's deadline of 1s passed (run.check_deadline)",
+    )
+    assert outcomes["test_c"] == ("passed", "")
+
+
+def test_sigterm_under_xdist_reaches_the_workers(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_checks=CHECKS)
+    proc = start(pytester.path, "-n", "2")
+    wait_for(pytester.path / "started")
+    proc.send_signal(signal.SIGTERM)
+    code, out = finish(proc)
+    assert code == 75, out
+    outcomes = summary(pytester.path)
+    assert outcomes["test_b"] == ("cannot-evaluate", "Interrupted: the run was stopped by SIGTERM")
+    assert {o for o, _ in outcomes.values()} <= {"passed", "cannot-evaluate"}
+
+
+def test_ctrl_c_in_try_prints_the_attempts_so_far(fake_cluster: FakeCluster) -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "clusterready.cli",
+            "try",
+            "--kubeconfig",
+            fake_cluster.kubeconfig,
+            "at most 60 times every 1s to find 1 pod named 'web' with 'status' being 'running'",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    deadline = time.monotonic() + 60
+    while sum(r.path.endswith("/pods") for r in fake_cluster.requests) < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 75
+    assert "Traceback" not in out + err
+    assert out.splitlines()[0] == "Valid expression. Verification in progress..."
+    assert "Expected 1 pod named web to have this value (running). Found 0." in out
+    assert err.startswith("clusterready: interrupted after ")
+    assert err.rstrip().endswith("attempt(s): Ctrl-C")
