@@ -1,4 +1,4 @@
-"""What tests (ours and our users') run against: FakeCluster, moto helpers.
+"""What tests (ours and our users') run against: FakeCluster, FaultProxy, moto helpers.
 
 >>> from clusterready.testing import FakeCluster
 >>> with FakeCluster() as fake:
@@ -7,5 +7,14 @@ True
 """
 
 from clusterready.testing.fakekube import FakeCluster, Request, ResourceKind, load_objects
+from clusterready.testing.faultproxy import UNRESOLVABLE_URL, FaultProxy, closed_port
 
-__all__ = ["FakeCluster", "Request", "ResourceKind", "load_objects"]
+__all__ = [
+    "UNRESOLVABLE_URL",
+    "FakeCluster",
+    "FaultProxy",
+    "Request",
+    "ResourceKind",
+    "closed_port",
+    "load_objects",
+]
