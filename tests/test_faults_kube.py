@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,7 @@ from clusterready.detik import Detik
 from clusterready.errors import CannotEvaluate
 from clusterready.kube import Cluster
 from clusterready.testing import FakeCluster
-from clusterready.testing.faultproxy import FaultProxy
+from clusterready.testing.faultproxy import UNRESOLVABLE_URL, FaultProxy
 
 FAST = RequestPolicy.within(1, 2, attempts=3)
 
@@ -142,3 +143,34 @@ def test_discovery_is_read_once_per_cluster(state_cluster: FakeCluster, proxy: F
     paths = [r.path for r in proxy.requests]
     assert paths.count("/api/v1") == 1
     assert paths.count("/apis") == 1
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        (lambda p: p.status(503), "GET /api/v1: 503 Service Unavailable: 503 Service Unavailable"),
+        (
+            lambda p: p.status(403),
+            r"\(the credentials lack permission\): GET /api/v1: 403 Forbidden",
+        ),
+        (lambda p: p.status(404, body="service"), "GET /api/v1: 404 Not Found: injected fault"),
+        (lambda p: p.reset(), r"a truncated answer \(\d+ of \d+ bytes\)|the connection was reset"),
+        (lambda p: p.truncate(), r"a truncated answer \(\d+ of \d+ bytes\)"),
+        (lambda p: p.garbage(), "GET /api/v1: the answer is not JSON"),
+        (lambda p: p.hang(), r"no complete answer within 1s \(request deadline\)"),
+    ],
+    ids=["503-html", "403-text", "404-status", "reset", "truncate", "garbage", "hang"],
+)
+def test_every_fault_is_one_line(
+    state_cluster: FakeCluster, proxy: FaultProxy, fault: Any, message: str
+) -> None:
+    fault(proxy)
+    with pytest.raises(CannotEvaluate, match=message) as err:
+        cluster(state_cluster, proxy).list("pods")
+    assert "\n" not in str(err.value)
+    assert str(err.value).startswith("cluster 'fake': cannot read discovery")
+
+
+def test_an_unresolvable_host() -> None:
+    with pytest.raises(CannotEvaluate, match="cannot resolve the host of http://unresolvable"):
+        Cluster(UNRESOLVABLE_URL, policy=FAST).list("pods")

@@ -162,3 +162,16 @@ def test_ctrl_c_in_try_prints_the_attempts_so_far(fake_cluster: FakeCluster) -> 
     assert "Expected 1 pod named web to have this value (running). Found 0." in out
     assert err.startswith("clusterready: interrupted after ")
     assert err.rstrip().endswith("attempt(s): Ctrl-C")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("0", "expected at least 1, found 0"), ("soon", "expected an integer, found 'soon'")],
+)
+def test_a_bad_deadline_is_a_usage_error(
+    pytester: pytest.Pytester, value: str, expected: str
+) -> None:
+    pytester.makepyfile("def test_x(): pass")
+    result = pytester.runpytest_inprocess("--deadline", value)
+    assert result.ret == 4
+    assert result.stderr.lines[0] == f"ERROR: clusterready: --deadline: run.deadline: {expected}"

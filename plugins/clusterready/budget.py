@@ -98,7 +98,8 @@ def within_budget(
     failing: str,
     sleep: Callable[[float], None] = time.sleep,
 ) -> T:
-    """``attempt(seconds)`` (one try, at most ``seconds`` long) retried within ``policy``.
+    """``attempt(seconds)`` (one try, at most ``seconds`` long) retried within ``policy``:
+    no attempt outlasts ``policy.deadline`` (but each gets at least a second).
 
     ``failing`` starts every message (``"cluster 'x': cannot list pods"``). Raises
     :class:`~clusterready.errors.CannotEvaluate` (not retryable) when the retries
@@ -131,8 +132,13 @@ def within_budget(
         reraise=True,
     )
     started = time.monotonic()
+
+    def capped() -> T:  # the last attempt gets only what is left of the budget
+        left = policy.deadline - (time.monotonic() - started)
+        return attempt(max(min(seconds, left), min(seconds, 1.0)))
+
     try:
-        result = retrying(attempt, seconds)
+        result = retrying(capped)
     except Refused as exc:
         breaker.open(str(exc))
         raise CannotEvaluate(str(exc), retryable=False) from None

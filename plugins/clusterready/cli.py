@@ -177,7 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if isinstance(err, TryInterrupted):
             print("\n".join(err.lines))
-        print(f"clusterready: interrupted {err or '(Ctrl-C)'}", file=sys.stderr)
+        shown = f" {err}" if isinstance(err, TryInterrupted) else f": {err or 'Ctrl-C'}"
+        print(f"clusterready: interrupted{shown}", file=sys.stderr)
         return int(ExitCode.CANNOT_EVALUATE)
 
 

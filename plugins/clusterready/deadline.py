@@ -31,7 +31,7 @@ class DeadlineExceeded(Exception):
     """A request did not complete within its total deadline."""
 
     def __init__(self, seconds: float) -> None:
-        super().__init__(f"no complete answer within {seconds:g}s (request deadline)")
+        super().__init__(f"no complete answer within {round(seconds, 1):g}s (request deadline)")
         self.seconds = seconds
 
 

@@ -552,8 +552,12 @@ class _Sharding:
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    report = yield
     excinfo = call.excinfo
+    if excinfo is not None and excinfo.errisinstance((CannotEvaluate, Interrupted)):
+        # Its traceback is replaced by one line below: do not render it first (a run
+        # where the cluster is down would spend most of its time formatting them).
+        excinfo.traceback = excinfo.traceback[-1:]
+    report = yield
     if (
         report.failed
         and excinfo is not None

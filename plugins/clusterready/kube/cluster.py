@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -222,7 +223,9 @@ class Cluster:
             return (
                 f"no answer within {self.policy.read_timeout:g}s (read timeout) from {self.server}"
             )
-        if isinstance(err, urllib3.exceptions.NewConnectionError):  # before its base class
+        if isinstance(err, urllib3.exceptions.NameResolutionError):  # before its bases
+            return f"cannot resolve the host of {self.server}"
+        if isinstance(err, urllib3.exceptions.NewConnectionError):
             reason = "connection refused" if "refused" in str(err).lower() else _first_line(err)
             return f"{reason} ({self.server})"
         if isinstance(err, urllib3.exceptions.ConnectTimeoutError):
@@ -230,15 +233,25 @@ class Cluster:
                 f"cannot connect to {self.server} within "
                 f"{self.policy.connect_timeout:g}s (connect timeout)"
             )
+        cut = re.search(r"IncompleteRead\((\d+) bytes read, (\d+) more expected\)", str(err))
+        if cut:
+            got, missing = int(cut.group(1)), int(cut.group(2))
+            return f"a truncated answer ({got} of {got + missing} bytes) from {self.server}"
+        if "ConnectionResetError" in repr(err):
+            return f"the connection was reset ({self.server})"
         return f"connection error: {_first_line(err)} ({self.server})"
 
 
 def _status_message(data: bytes) -> str:
+    """The message of a Status body; of another body (a proxy's page), its first words."""
     try:
         body = json.loads(data)
     except ValueError:
-        return data[:200].decode("utf-8", "replace").strip()
-    return str(body.get("message", "")) if isinstance(body, dict) else ""
+        text = data[:2000].decode("utf-8", "replace")
+        title = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+        text = title.group(1) if title else re.sub(r"<[^>]*>", " ", text)
+        return " ".join(text.split())[:120]
+    return " ".join(str(body.get("message", "")).split()) if isinstance(body, dict) else ""
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -1,4 +1,4 @@
-"""What tests (ours and our users') run against: FakeCluster, moto helpers.
+"""What tests (ours and our users') run against: FakeCluster, FaultProxy, moto helpers.
 
 >>> from clusterready.testing import FakeCluster
 >>> with FakeCluster() as fake:
@@ -13,5 +13,15 @@ from clusterready.testing.fakekube import (
     StateError,
     load_objects,
 )
+from clusterready.testing.faultproxy import UNRESOLVABLE_URL, FaultProxy, closed_port
 
-__all__ = ["FakeCluster", "Request", "ResourceKind", "StateError", "load_objects"]
+__all__ = [
+    "UNRESOLVABLE_URL",
+    "FakeCluster",
+    "FaultProxy",
+    "Request",
+    "ResourceKind",
+    "StateError",
+    "closed_port",
+    "load_objects",
+]
