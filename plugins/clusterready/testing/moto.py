@@ -38,6 +38,8 @@ from clusterready.testing.lifecycle import LoopbackServer
 __all__ = ["AwsRequest", "MotoServer", "seed_account"]
 
 _RUNNING = re.compile(r"Running on (http://127\.0\.0\.1:\d+)")
+# Authorization: AWS4-HMAC-SHA256 Credential=KEY/20261201/eu-west-1/ec2/aws4_request, ...
+_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 
 #: Variables that could point boto3 at a real account; moto runs never inherit them.
 _REAL_AWS = (
@@ -62,6 +64,8 @@ class AwsRequest:
 
     method: str
     path: str
+    #: The service signed for ("ec2", "ssm"...), from the SigV4 credential scope.
+    service: str
     #: The API operation (``Action`` of the query protocols, ``X-Amz-Target`` of the
     #: JSON ones), or "" for a REST API (S3, EKS...), where the method says it all.
     operation: str
@@ -71,9 +75,9 @@ class AwsRequest:
     def is_read(self) -> bool:
         """A Describe*/Get*/List* operation, or a GET/HEAD of a REST API.
 
-        >>> AwsRequest("POST", "/", "DescribeSubnets", "").is_read
+        >>> AwsRequest("POST", "/", "ec2", "DescribeSubnets", "").is_read
         True
-        >>> AwsRequest("POST", "/", "CreateVpc", "").is_read
+        >>> AwsRequest("POST", "/", "ec2", "CreateVpc", "").is_read
         False
         """
         if self.operation:
@@ -95,8 +99,13 @@ def _aws_request(entry: Mapping[str, Any]) -> AwsRequest:
         if "x-www-form-urlencoded" in headers.get("content-type", ""):
             form.update(parse_qs(body))
         operation = (form.get("Action") or [""])[0]
+    scope = _CREDENTIAL_SCOPE.search(headers.get("authorization", ""))
     return AwsRequest(
-        str(entry.get("method", "")), split.path, operation, headers.get("user-agent", "")
+        str(entry.get("method", "")),
+        split.path,
+        scope.group(1) if scope else "",
+        operation,
+        headers.get("user-agent", ""),
     )
 
 
@@ -166,12 +175,10 @@ class MotoServer(LoopbackServer):
 
     def stop(self) -> None:
         if self._proc is not None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait(timeout=10)
+            # SIGKILL: the server holds nothing worth a clean exit, and its SIGTERM
+            # handler's interpreter teardown takes seconds.
+            self._proc.kill()
+            self._proc.wait(timeout=10)
             self._proc = None
         if self._tmp is not None:
             self._tmp.cleanup()
