@@ -129,6 +129,8 @@ class MotoServer(LoopbackServer):
         env = {
             **os.environ,
             "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+            # No public AMIs: loading them is 3/4 of EC2's start-up, and no check reads them.
+            "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
             # moto's recorder logs every request (headers and body) as a JSON line.
             "MOTO_ENABLE_RECORDING": "true",
             "MOTO_RECORDER_FILEPATH": str(self._log),
