@@ -84,6 +84,7 @@ def test_a_ready_account_passes(pytester: pytest.Pytester, account: dict[str, An
     assert "tests_preflight/test_ssm.py::test_parameter[/eks/t" in "\n".join(ids)
 
 
+@pytest.mark.slow  # the suite twice, once through two xdist workers
 def test_same_results_with_xdist(pytester: pytest.Pytester, account: dict[str, Any]) -> None:
     spec = json.loads(json.dumps(account))
     spec["preflight"]["exports"].append("missing-export")  # one failure too
