@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from clusterready.aws.session import READ_PREFIXES
 from clusterready.testing.lifecycle import LoopbackServer
 
 __all__ = ["AwsRequest", "MotoServer", "seed_account"]
@@ -52,10 +53,6 @@ _REAL_AWS = (
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
 )
-
-
-#: What a read-only AWS operation's name starts with.
-READ_OPERATIONS = ("Describe", "Get", "List")
 
 
 @dataclass(frozen=True)
@@ -81,7 +78,7 @@ class AwsRequest:
         False
         """
         if self.operation:
-            return self.operation.startswith(READ_OPERATIONS)
+            return self.operation.startswith(READ_PREFIXES)
         return self.method in ("GET", "HEAD")
 
 
