@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	@$(BIN)/clusterready demo
 
-PYTEST := $(BIN)/pytest tests plugins --doctest-modules -n 2 -q
+PYTEST := $(BIN)/pytest tests plugins --doctest-modules -n 2 --dist loadgroup -q
 
 ## check: the developer's fast loop: lint, types, the tests not marked slow
 check: lint types

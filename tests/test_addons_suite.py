@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,56 +11,55 @@ from clusterready.testing import FakeCluster, load_objects
 from conftest import ROOT
 
 
-def run_suite(fake: FakeCluster, tmp_path: Path, *args: str) -> tuple[int, dict[str, Any]]:
-    report = tmp_path / "summary.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "tests_addons",
-            "-p",
-            "no:cacheprovider",
-            "--kubeconfig",
-            fake.kubeconfig,
-            "--namespace",
-            "kube-system",
-            "--json-report",
-            str(report),
-            "--detik-max-attempts",
-            "1",
-            *args,
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+def run_suite(
+    pytester: pytest.Pytester, fake: FakeCluster, *args: str
+) -> tuple[int, dict[str, Any]]:
+    """The shipped suite, as `pytest tests_addons` runs it in this repository."""
+    report = pytester.path / "summary.json"
+    result = pytester.runpytest(
+        "--rootdir",
+        str(ROOT),
+        "-c",
+        str(ROOT / "pyproject.toml"),
+        str(ROOT / "tests_addons"),
+        "-p",
+        "no:cacheprovider",
+        "--kubeconfig",
+        fake.kubeconfig,
+        "--namespace",
+        "kube-system",
+        "--json-report",
+        str(report),
+        "--detik-max-attempts",
+        "1",
+        *args,
     )
-    return done.returncode, json.loads(report.read_text())
+    return int(result.ret), json.loads(report.read_text())
 
 
 def outcomes(summary: dict[str, Any]) -> dict[str, str]:
     return {t["id"].split("::")[1]: t["outcome"] for t in summary["tests"]}
 
 
-def test_healthy_metrics_server_passes(fake_cluster: FakeCluster, tmp_path: Path) -> None:
+def test_healthy_metrics_server_passes(
+    pytester: pytest.Pytester, fake_cluster: FakeCluster
+) -> None:
     for obj in load_objects(
         ROOT / "examples" / "demo-cluster.yaml", ROOT / "examples" / "demo-cluster-later.yaml"
     ):
         fake_cluster.apply(obj)  # the later state replaces the pods and the APIService
-    code, summary = run_suite(fake_cluster, tmp_path, "--param", "METRICS-SERVER=v0.7.2")
+    code, summary = run_suite(pytester, fake_cluster, "--param", "METRICS-SERVER=v0.7.2")
     assert code == 0, summary
     assert set(outcomes(summary).values()) == {"passed"}
     assert len(summary["tests"]) == 4
 
 
 def test_pending_pods_fail_with_the_observed_state(
-    fake_cluster: FakeCluster, tmp_path: Path
+    pytester: pytest.Pytester, fake_cluster: FakeCluster
 ) -> None:
     for obj in load_objects(ROOT / "examples" / "demo-cluster.yaml"):
         fake_cluster.apply(obj)
-    code, summary = run_suite(fake_cluster, tmp_path, "--param", "METRICS-SERVER=v0.7.2")
+    code, summary = run_suite(pytester, fake_cluster, "--param", "METRICS-SERVER=v0.7.2")
     assert code == 1
     assert outcomes(summary) == {
         "test_two_pods": "passed",
@@ -78,8 +74,10 @@ def test_pending_pods_fail_with_the_observed_state(
     )
 
 
-def test_metrics_server_none_skips_the_suite(fake_cluster: FakeCluster, tmp_path: Path) -> None:
-    code, summary = run_suite(fake_cluster, tmp_path, "--param", "METRICS-SERVER=none")
+def test_metrics_server_none_skips_the_suite(
+    pytester: pytest.Pytester, fake_cluster: FakeCluster
+) -> None:
+    code, summary = run_suite(pytester, fake_cluster, "--param", "METRICS-SERVER=none")
     assert code == 0
     assert set(outcomes(summary).values()) == {"skipped"}
     assert fake_cluster.requests == []  # skipped checks never touch the cluster
@@ -88,7 +86,7 @@ def test_metrics_server_none_skips_the_suite(fake_cluster: FakeCluster, tmp_path
 @pytest.mark.parametrize("attempts", ["0", "-1"])
 def test_bad_max_attempts_is_a_usage_error(pytester: pytest.Pytester, attempts: str) -> None:
     pytester.makepyfile("def test_x(): pass")
-    result = pytester.runpytest_subprocess("--detik-max-attempts", attempts)
+    result = pytester.runpytest("--detik-max-attempts", attempts)
     assert result.ret == 4
     result.stderr.fnmatch_lines(
         [f"ERROR: clusterready: --detik-max-attempts: expected at least 1, found {attempts}"]

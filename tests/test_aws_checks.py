@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -51,9 +52,21 @@ def aws_session(moto_server: MotoServer) -> AwsSession:
     return AwsSession(region="eu-west-1")
 
 
+@pytest.fixture(scope="module")
+def seeded() -> dict[str, dict[str, Any]]:
+    """The accounts seeded so far in this module, by description and region."""
+    return {}
+
+
 @pytest.fixture
-def account(moto_server: MotoServer, aws_session: AwsSession) -> Account:
-    """account(description_changes, preflight) -> (ids, Inventory over a fresh VPC)."""
+def account(
+    moto_server: MotoServer, aws_session: AwsSession, seeded: dict[str, dict[str, Any]]
+) -> Account:
+    """account(description_changes, preflight) -> (ids, Inventory over a VPC so described).
+
+    A description is seeded once per module: the checks only read it (every test's
+    teardown proves that), so tests that ask for the same one share it.
+    """
 
     def make(
         preflight: dict[str, Any] | None = None,
@@ -62,7 +75,10 @@ def account(moto_server: MotoServer, aws_session: AwsSession) -> Account:
         **changes: Any,
     ) -> tuple[dict[str, Any], Inventory]:
         description = {**copy.deepcopy(BASE), **changes}
-        ids = seed_account(description, region, moto_server.url)
+        key = json.dumps([description, region], sort_keys=True)
+        if key not in seeded:
+            seeded[key] = seed_account(description, region, moto_server.url)
+        ids = seeded[key]
         spec = {
             "vpc_id": ids["vpc_id"],
             "subnets": [{"id": s["id"], "role": s["role"]} for s in ids["subnets"]],

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
+
+import pytest
 
 from clusterready.cli import main
 from conftest import ROOT
 
 
-def test_demo_runs_every_suite_and_shows_a_retry_succeeding() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "clusterready.cli", "demo"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    out = done.stdout
+@pytest.mark.slow
+def test_demo_runs_every_suite_and_shows_a_retry_succeeding(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["demo", "--root", str(ROOT)])  # its suites run in a child pytest
+    captured = capfd.readouterr()
+    assert code == 0, captured.out + captured.err
+    out = captured.out
     assert "clusterready summary: cluster demo-eu" in out
     assert "exit 0: all checks passed" in out
     assert (

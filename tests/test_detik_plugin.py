@@ -33,7 +33,7 @@ def test_a_bad_sentence_stops_the_run_before_any_request(
     pytester: pytest.Pytester, fake_cluster: FakeCluster, xdist: list[str]
 ) -> None:
     pytester.makepyfile(test_checks=BAD_SENTENCE)
-    result = pytester.runpytest_subprocess("--kubeconfig", fake_cluster.kubeconfig, *xdist)
+    result = pytester.runpytest("--kubeconfig", fake_cluster.kubeconfig, *xdist)
     assert result.ret == 4
     result.stderr.fnmatch_lines(
         [
@@ -56,7 +56,7 @@ def test_detik_fixture_reads_the_cluster(
             assert outcome.attempts == 1
             detik.verify("'status' is 'running' for pods named 'metrics-server'")
     """)
-    result = pytester.runpytest_subprocess(
+    result = pytester.runpytest(
         "--kubeconfig", fake_cluster.kubeconfig, "--namespace", "kube-system"
     )
     assert result.ret == 0, result.stdout.str()
@@ -86,7 +86,7 @@ def test_detik_namespace_variables(
         def test_count(detik):
             detik.verify("there are {expected} pods named 'metrics-server'")
     """)
-    assert pytester.runpytest_subprocess("--kubeconfig", fake_cluster.kubeconfig).ret == 0
+    assert pytester.runpytest("--kubeconfig", fake_cluster.kubeconfig).ret == 0
 
 
 def test_the_namespace_option_wins_over_the_variables(
@@ -98,7 +98,7 @@ def test_the_namespace_option_wins_over_the_variables(
         def test_count(detik):
             detik.verify("there is 1 pod named 'metrics-server'")
     """)
-    result = pytester.runpytest_subprocess(
+    result = pytester.runpytest(
         "--kubeconfig", fake_cluster.kubeconfig, "--namespace", "monitoring"
     )
     assert result.ret == 0
@@ -116,7 +116,7 @@ def test_a_failure_points_at_the_users_line_and_shows_what_was_seen(
                        "with 'status' being 'running'")
     """
     )
-    result = pytester.runpytest_subprocess(
+    result = pytester.runpytest(
         "--kubeconfig",
         fake_cluster.kubeconfig,
         "--namespace",
@@ -158,7 +158,7 @@ def test_a_retry_succeeds_when_the_pod_becomes_running(
                                  "'metrics-server' with 'status' being 'running'")
             assert outcome.attempts in (2, 3)  # the first list sees Pending, a retry Running
     """)
-    result = pytester.runpytest_subprocess(
+    result = pytester.runpytest(
         "--kubeconfig", fake_cluster.kubeconfig, "--namespace", "kube-system"
     )
     assert result.ret == 0, result.stdout.str()
@@ -172,7 +172,7 @@ def test_an_unreachable_cluster_during_a_try_is_exit_75(
             detik.try_("at most 2 times every 0s to find 2 pods named 'x' with 'status' "
                        "being 'running'")
     """)
-    result = pytester.runpytest_subprocess("--kubeconfig", str(gone_kubeconfig))
+    result = pytester.runpytest("--kubeconfig", str(gone_kubeconfig))
     assert result.ret == 75
     result.stdout.fnmatch_lines(
         [

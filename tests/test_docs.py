@@ -100,7 +100,7 @@ def test_documented_error_messages_are_the_real_ones(pytester: pytest.Pytester) 
         args = shlex.split(command)
         if args[0] != "pytest" or "--spec" in args:
             continue
-        result = pytester.runpytest_subprocess(*args[1:])
+        result = pytester.runpytest(*args[1:])
         assert result.ret == 4
         assert [line for line in result.stderr.lines if line] == output[:1]
         checked += 1

@@ -35,7 +35,7 @@ def test_skipped():
 
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
+    return pytester.runpytest("-p", "no:cacheprovider", *args)
 
 
 def test_exit_0_when_all_pass(pytester: pytest.Pytester) -> None:
@@ -298,7 +298,7 @@ def test_shipped_suites_select_exactly_by_marker(
     pytester.chdir()
 
     def collected(*args: str) -> set[str]:
-        result = pytester.runpytest_subprocess(
+        result = pytester.runpytest(
             "--rootdir",
             str(repo_root),
             "-c",

@@ -26,7 +26,7 @@ def test_kube_fixture_follows_the_spec_and_options(
         }
     )
     pytester.makepyfile(USES_KUBE)
-    result = pytester.runpytest_subprocess(
+    result = pytester.runpytest(
         "--kubeconfig", fake_cluster.kubeconfig, "--namespace", "kube-system"
     )
     assert result.ret == 0, result.stdout.str()
@@ -34,9 +34,7 @@ def test_kube_fixture_follows_the_spec_and_options(
 
 def test_unreachable_cluster_is_exit_75(pytester: pytest.Pytester, gone_kubeconfig: Path) -> None:
     pytester.makepyfile(USES_KUBE)
-    result = pytester.runpytest_subprocess(
-        "--kubeconfig", str(gone_kubeconfig), "--namespace", "kube-system"
-    )
+    result = pytester.runpytest("--kubeconfig", str(gone_kubeconfig), "--namespace", "kube-system")
     assert result.ret == 75
     result.stdout.fnmatch_lines(
         [
@@ -48,7 +46,7 @@ def test_unreachable_cluster_is_exit_75(pytester: pytest.Pytester, gone_kubeconf
 
 def test_missing_kubeconfig_is_exit_75_with_one_line(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(USES_KUBE)
-    result = pytester.runpytest_subprocess("--kubeconfig", "nope.yaml")
+    result = pytester.runpytest("--kubeconfig", "nope.yaml")
     assert result.ret == 75
     result.stdout.fnmatch_lines(
         ["*::test_pods: CannotEvaluate: kubeconfig nope.yaml: file not found"]

@@ -353,7 +353,7 @@ def test_malformed_input_stops_the_run_with_exit_4_and_one_line(
     for name, text in files.items():
         (pytester.path / name).write_text(text, encoding="utf-8")
     pytester.makepyfile("def test_never_runs(): raise SystemExit('ran')")
-    result = pytester.runpytest_subprocess(*args)
+    result = pytester.runpytest(*args)
     assert result.ret == 4
     errors = [line for line in result.stderr.lines if line.strip()]
     assert len(errors) == 1, result.stderr.str()
@@ -366,7 +366,7 @@ def test_invalid_inline_json_in_environment(
 ) -> None:
     monkeypatch.setenv("CLUSTERREADY_SPEC", '{"cluster": ')
     pytester.makepyfile("def test_x(): pass")
-    result = pytester.runpytest_subprocess()
+    result = pytester.runpytest()
     assert result.ret == 4
     result.stderr.fnmatch_lines(
         ["ERROR: clusterready: $CLUSTERREADY_SPEC:1:12: invalid JSON: Expecting value"]

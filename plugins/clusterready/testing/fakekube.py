@@ -172,7 +172,7 @@ class FakeCluster(LoopbackServer):
             # A short poll interval: stop() (each test's teardown) waits for one.
             self._thread = threading.Thread(
                 target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.05},
+                kwargs={"poll_interval": 0.01},
                 name="fakecluster",
                 daemon=True,
             )

@@ -33,11 +33,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from clusterready.aws.session import READ_PREFIXES
 from clusterready.testing.lifecycle import LoopbackServer
 
 __all__ = ["AwsRequest", "MotoServer", "seed_account"]
 
 _RUNNING = re.compile(r"Running on (http://127\.0\.0\.1:\d+)")
+# Authorization: AWS4-HMAC-SHA256 Credential=KEY/20261201/eu-west-1/ec2/aws4_request, ...
+_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 
 #: Variables that could point boto3 at a real account; moto runs never inherit them.
 _REAL_AWS = (
@@ -52,16 +55,14 @@ _REAL_AWS = (
 )
 
 
-#: What a read-only AWS operation's name starts with.
-READ_OPERATIONS = ("Describe", "Get", "List")
-
-
 @dataclass(frozen=True)
 class AwsRequest:
     """One request a moto server received, as its recorder logged it."""
 
     method: str
     path: str
+    #: The service signed for ("ec2", "ssm"...), from the SigV4 credential scope.
+    service: str
     #: The API operation (``Action`` of the query protocols, ``X-Amz-Target`` of the
     #: JSON ones), or "" for a REST API (S3, EKS...), where the method says it all.
     operation: str
@@ -71,13 +72,13 @@ class AwsRequest:
     def is_read(self) -> bool:
         """A Describe*/Get*/List* operation, or a GET/HEAD of a REST API.
 
-        >>> AwsRequest("POST", "/", "DescribeSubnets", "").is_read
+        >>> AwsRequest("POST", "/", "ec2", "DescribeSubnets", "").is_read
         True
-        >>> AwsRequest("POST", "/", "CreateVpc", "").is_read
+        >>> AwsRequest("POST", "/", "ec2", "CreateVpc", "").is_read
         False
         """
         if self.operation:
-            return self.operation.startswith(READ_OPERATIONS)
+            return self.operation.startswith(READ_PREFIXES)
         return self.method in ("GET", "HEAD")
 
 
@@ -95,8 +96,13 @@ def _aws_request(entry: Mapping[str, Any]) -> AwsRequest:
         if "x-www-form-urlencoded" in headers.get("content-type", ""):
             form.update(parse_qs(body))
         operation = (form.get("Action") or [""])[0]
+    scope = _CREDENTIAL_SCOPE.search(headers.get("authorization", ""))
     return AwsRequest(
-        str(entry.get("method", "")), split.path, operation, headers.get("user-agent", "")
+        str(entry.get("method", "")),
+        split.path,
+        scope.group(1) if scope else "",
+        operation,
+        headers.get("user-agent", ""),
     )
 
 
@@ -120,6 +126,8 @@ class MotoServer(LoopbackServer):
         env = {
             **os.environ,
             "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+            # No public AMIs: loading them is 3/4 of EC2's start-up, and no check reads them.
+            "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
             # moto's recorder logs every request (headers and body) as a JSON line.
             "MOTO_ENABLE_RECORDING": "true",
             "MOTO_RECORDER_FILEPATH": str(self._log),
@@ -166,12 +174,10 @@ class MotoServer(LoopbackServer):
 
     def stop(self) -> None:
         if self._proc is not None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait(timeout=10)
+            # SIGKILL: the server holds nothing worth a clean exit, and its SIGTERM
+            # handler's interpreter teardown takes seconds.
+            self._proc.kill()
+            self._proc.wait(timeout=10)
             self._proc = None
         if self._tmp is not None:
             self._tmp.cleanup()
