@@ -443,3 +443,50 @@ def test_examples_fragment_is_yaml_with_notes(tmp_path: Path) -> None:
         }
     }
     assert text.startswith("# Spec fragment migrated from ")
+
+
+# --------------------------------------------------------------------------- docs/migration.md
+
+DOC = ROOT / "docs" / "migration.md"
+
+
+def test_doc_before_and_after_are_what_migrate_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_docs import blocks
+
+    monkeypatch.chdir(ROOT)
+    names = ["examples/bats/metrics-server.bats", "examples/bats/avail-ip-addresses.bats"]
+    assert blocks(DOC, "bash") == [(ROOT / n).read_text() for n in names]
+    migrate(names, tmp_path)
+    assert blocks(DOC, "python") == [(tmp_path / "test_metrics_server.py").read_text()]
+    assert blocks(DOC, "yaml") == [(tmp_path / "avail_ip_addresses.spec.yaml").read_text()]
+
+
+def test_doc_migrate_commands_print_what_the_doc_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shlex
+
+    from test_docs import console_commands
+
+    for folder in ("examples/bats", "tests/data/bats"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    monkeypatch.chdir(tmp_path)
+    ran = 0
+    for command, output in console_commands(DOC):
+        args = shlex.split(command)
+        if args[:2] != ["clusterready", "migrate"]:
+            continue
+        code = main(args[1:])
+        printed = capsys.readouterr()
+        assert printed.out.splitlines()[: len(output)] == output
+        assert code == (1 if "--check" in args else 0), printed.err
+        ran += 1
+    assert ran == 3
+    assert (tmp_path / "migrated" / "test_helpers.py").is_file()
+    assert json.loads((tmp_path / "migrate.json").read_text())["totals"]["tests"] == 7
+
+
+def test_readme_lists_the_migration_doc() -> None:
+    assert "[docs/migration.md](docs/migration.md)" in (ROOT / "README.md").read_text()

@@ -103,6 +103,8 @@ def docstring(text: str, indent: int) -> list[str]:
     if indent + len(one) <= WIDTH:
         return [one]
     wrapped = textwrap.wrap(safe, width=WIDTH - indent - 3, break_on_hyphens=False)
+    if len(wrapped) == 1:  # fits on no line with both quotes: split it in two
+        wrapped = textwrap.wrap(safe, width=len(safe) // 2 + 10, break_on_hyphens=False)
     return ['"""' + wrapped[0], *wrapped[1:-1], wrapped[-1] + '"""']
 
 
