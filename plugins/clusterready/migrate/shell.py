@@ -179,11 +179,7 @@ def split_words(text: str) -> list[Word]:
         elif c == "$":
             i = _dollar(text, i, parts, lit)
         elif c == "`":
-            end = text.find("`", i + 1)
-            if end < 0:
-                raise ShellError(f"column {i + 1}: no closing backquote")
-            parts.append(Part("cmd", text[i + 1 : end]))
-            i = end + 1
+            i = _backquoted(text, i, parts)
         else:
             lit(c)
             i += 1
@@ -203,15 +199,19 @@ def _double_quoted(text: str, i: int, parts: list[Part], lit: Callable[[str], No
         elif c == "$":
             i = _dollar(text, i, parts, lit)
         elif c == "`":
-            end = text.find("`", i + 1)
-            if end < 0:
-                raise ShellError(f"column {i + 1}: no closing backquote")
-            parts.append(Part("cmd", text[i + 1 : end]))
-            i = end + 1
+            i = _backquoted(text, i, parts)
         else:
             lit(c)
             i += 1
     raise ShellError("no closing double quote")
+
+
+def _backquoted(text: str, i: int, parts: list[Part]) -> int:
+    end = text.find("`", i + 1)
+    if end < 0:
+        raise ShellError(f"column {i + 1}: no closing backquote")
+    parts.append(Part("cmd", text[i + 1 : end]))
+    return end + 1
 
 
 def _dollar(text: str, i: int, parts: list[Part], lit: Callable[[str], None]) -> int:

@@ -329,12 +329,15 @@ class _FileTranslator:
     # ------------------------------------------------------------------ the file
 
     def run(self) -> Migration:
+        top = _Context("top level", {}, self.settings, module=True)
         for item in self.items:
             if isinstance(item, Line):
-                self._top_line(item)
+                self._module_line(item, top)
         for item in self.items:
             if isinstance(item, Block) and item.kind == "function" and item.name in _SETUP:
-                self._setup(item)
+                ctx = _Context(f"{item.name}()", {}, self.settings, module=True)
+                for line in item.body:
+                    self._module_line(line, ctx, item.name)
         module_settings = self.settings.kwargs()
         tests: list[str] = []
         names: set[str] = set()
@@ -354,11 +357,11 @@ class _FileTranslator:
         target += python.comment(f"why: {reason}", indent, "#   ", "#   ")
         ctx.left += 1
 
-    def _top_line(self, line: Line) -> None:
+    def _module_line(self, line: Line, ctx: _Context, function: str = "") -> None:
+        """A line at the top of the file, or in setup/teardown (``function``)."""
         text = line.text.strip()
         if not text or text.startswith("#"):
             return
-        ctx = _Context("top level", {}, self.settings, module=True)
         try:
             words = split_words(text)
         except ShellError as err:
@@ -367,40 +370,20 @@ class _FileTranslator:
         first = words[0].literal if words else None
         if first in ("load", "bats_load_library") and len(words) == 2:
             target = words[1].literal or ""
-            if _LOADS.search(target):
-                return
-            self._leave(
-                ctx,
-                line,
-                f"loads {target}: migrate does not read other files; inline what the tests need",
-            )
+            if not _LOADS.search(target):
+                self._leave(
+                    ctx,
+                    line,
+                    f"loads {target}: migrate does not read other files; inline "
+                    "what the tests need",
+                )
             return
-        if self._assignments(words, line, ctx):
+        if not function.startswith("teardown") and self._assignments(words, line, ctx):
             return
-        self._leave(ctx, line, "a command run when the file is loaded")
-
-    def _setup(self, block: Block) -> None:
-        where = f"{block.name}()"
-        ctx = _Context(where, {}, self.settings, module=True)
-        for line in block.body:
-            text = line.text.strip()
-            if not text or text.startswith("#"):
-                continue
-            try:
-                words = split_words(text)
-            except ShellError as err:
-                self._leave(ctx, line, f"not shell migrate can read ({err})")
-                continue
-            first = words[0].literal if words else None
-            if (
-                first in ("load", "bats_load_library")
-                and len(words) == 2
-                and _LOADS.search(words[1].literal or "")
-            ):
-                continue
-            if block.name.startswith("setup") and self._assignments(words, line, ctx):
-                continue
+        if function:
             self._leave(ctx, line, _why(words, text, setup=True))
+        else:
+            self._leave(ctx, line, "a command run when the file is loaded")
 
     # ------------------------------------------------------------------ assignments
 
