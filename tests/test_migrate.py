@@ -490,3 +490,58 @@ def test_doc_migrate_commands_print_what_the_doc_shows(
 
 def test_readme_lists_the_migration_doc() -> None:
     assert "[docs/migration.md](docs/migration.md)" in (ROOT / "README.md").read_text()
+
+
+# --------------------------------------------------------------------------- library additions
+
+
+def test_lint_resolves_module_constants_and_nothing_else() -> None:
+    source = (
+        'R = "2"\nD = 1\nTWICE = "x"\nTWICE = "y"\nimport os\nE = os.environ.get("E", "")\n'
+        "def test(detik):\n"
+        "    detik.try_(f\"at most {R} times every {D}s to get pods named 'x' and verify "
+        "that 'status' is 'y'\")\n"
+        "    detik.verify(R)\n"
+        "    detik.verify(f\"there is 1 pod named '{TWICE}'\")\n"
+        "    detik.verify(f\"there is 1 pod named '{E}'\")\n"
+        "    detik.verify(f\"there is 1 pod named '{R!r}'\")\n"
+    )
+    found = [(line, sentence) for line, _, sentence in python_sentences(source)]
+    assert found == [
+        (8, "at most 2 times every 1s to get pods named 'x' and verify that 'status' is 'y'"),
+        (9, "2"),
+    ]
+
+
+def test_assert_not_verified_and_using() -> None:
+    from clusterready.detik import Detik, StaticSource
+    from clusterready.errors import CheckFailed
+
+    detik = Detik(StaticSource([("web-1", "Running")]), namespace="a")
+    outcome = detik.verify("there is 1 pod named 'web'", check=False)
+    with pytest.raises(CheckFailed, match="not to be verified, but it was"):
+        outcome.assert_not_verified()
+    assert detik.verify("there is 0 pod named 'web'", check=False).assert_not_verified().status == 3
+    with pytest.raises(CheckFailed, match="status 2"):  # a bad sentence is not a failed check
+        detik.verify(
+            "there is 2 pod named 'web'", check=False
+        ).assert_not_verified()  # detik: ignore
+    other = detik.using(namespace="b", regex_case_insensitive=True)
+    assert (other.namespace, other.all_namespaces, other.regex_case_insensitive) == (
+        "b",
+        False,
+        True,
+    )
+    assert (detik.namespace, detik.regex_case_insensitive) == ("a", False)
+    assert detik.using().namespace == "a"
+
+
+def test_sleep_skip_and_heredocs() -> None:
+    m = migrate_text(
+        '@test "t" {\n  sleep 5\n  cat <<EOF\nverify "no"\nEOF\n  skip "not yet"\n}\n', "t.bats"
+    )
+    assert "    time.sleep(5)\n" in m.module
+    assert "import time" in m.module
+    assert '    pytest.skip("not yet")\n' in m.module
+    assert [(left.line, left.text.split()[0]) for left in m.report.left] == [(3, "cat")]
+    assert '# TODO(migrate) line 4: verify "no"' in m.module
