@@ -19,7 +19,7 @@ from collections.abc import Sequence
 __all__ = ["Segment", "call", "comment", "docstring", "fstring", "identifier", "literal"]
 
 WIDTH = 100
-#: ("lit", text) or ("const", python name of a module constant)
+#: ("lit", text), ("const", name of a module constant) or ("param", name of a test parameter)
 Segment = tuple[str, str]
 
 

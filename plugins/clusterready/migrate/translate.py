@@ -242,6 +242,7 @@ class _FileTranslator:
         }
         self.assigned = self._assigned_names()
         self.top_todo: list[str] = []
+        self.params: list[str] = []  # the values of the current test's parameter
         self.imports: set[str] = set()
         self.stack: list[str] = []
 
@@ -307,11 +308,16 @@ class _FileTranslator:
             raise _Unknown(f"${name}, set somewhere migrate does not follow")
         return [self._env_const(name)]
 
-    def value(self, segments: Sequence[Segment]) -> str | None:
+    def value(self, segments: Sequence[Segment], param: str | None = None) -> str | None:
+        """The text of the segments, the test parameter (if any) taking ``param``."""
         out = []
         for kind, text in segments:
             if kind == "lit":
                 out.append(text)
+            elif kind == "param":
+                if param is None:
+                    return None
+                out.append(param)
             else:
                 value = self.consts[text].value
                 if value is None:
@@ -481,14 +487,26 @@ class _FileTranslator:
             self.report.spec_entries += entries
             return ""
         ctx = _Context(f'@test "{block.name}"', {}, _copy(self.settings))
+        loop = self._loop(block.body, ctx) if problem is None else None
         if problem is not None:
             for line in block.body:
                 if line.text.strip() and not line.text.strip().startswith("#"):
                     self._leave(ctx, line, f"an aws preflight check whose spec entry is {problem}")
+        elif loop is not None:
+            self.params = loop[1]
+            self._body(loop[2], ctx)
+            self.params = []
         else:
             self._body(block.body, ctx)
         test.sentences, test.left = ctx.sentences, ctx.left
-        lines = [f"def {name}({'detik: Detik' if ctx.uses_detik else ''}) -> None:"]
+        arguments = ["detik: Detik"] * ctx.uses_detik
+        lines = []
+        if loop is not None:
+            self.imports.add("pytest")
+            values = ", ".join(python.literal(v) for v in loop[1])
+            lines.append(f"@pytest.mark.parametrize({python.literal(loop[0])}, [{values}])")
+            arguments.append(f"{loop[0]}: str")
+        lines.append(f"def {name}({', '.join(arguments)}) -> None:")
         lines += ["    " + d for d in python.docstring(block.name, 4)]
         body = list(ctx.out)
         if ctx.left:
@@ -501,6 +519,41 @@ class _FileTranslator:
         for statement in body:
             lines += [("    " + s) if s else "" for s in statement.split("\n")]
         return "\n".join(lines)
+
+    def _loop(
+        self, body: Sequence[Line], ctx: _Context
+    ) -> tuple[str, list[str], Sequence[Line]] | None:
+        """A test that is one ``for X in a b c; do ... done`` over known words becomes a
+        test parametrized by X: (parameter, values, the loop's body), else None."""
+        lines = [(n, x) for n, x in enumerate(body) if x.text.strip() and not
+                 x.text.strip().startswith("#")]  # fmt: skip
+        if len(lines) < 3 or lines[-1][1].text.strip() != "done":
+            return None
+        header = re.fullmatch(
+            r"for\s+([A-Za-z_]\w*)\s+in\s+(.*?)\s*(;\s*do)?", lines[0][1].text.strip()
+        )
+        if header is None:
+            return None
+        first = 1
+        if header.group(3) is None:
+            if lines[1][1].text.strip() != "do":
+                return None
+            first = 2
+        inner = [x.text.strip().split()[0] for _, x in lines[first:-1]]
+        if any(w in _OPEN or w in ("break", "continue", "done") for w in inner):
+            return None
+        try:
+            words = split_words(header.group(2))
+            values = [self.value(self.segments([w], ctx)) for w in words]
+        except (ShellError, _Unknown):
+            return None
+        if not values or any(v is None or " " in v for v in values):
+            return None
+        name = self._pyname(header.group(1))
+        if name in self.consts:
+            name += "_"
+        ctx.local[header.group(1)] = _Binding((("param", name),))
+        return name, [str(v) for v in values], body[lines[first][0] : lines[-1][0]]
 
     def _known_values(self) -> dict[str, str]:
         out = {}
@@ -650,8 +703,12 @@ class _FileTranslator:
                 "the status checks that follow never hold for a valid sentence (status 0 or 3)",
             )
             return consumed
-        value = self.value(sentence)
-        if value is not None:
+        params: list[str | None] = [*self.params] or [None]
+        values = [self.value(sentence, param) for param in params]
+        for value in values:
+            if value is None:
+                self.report.unchecked += 1
+                break
             try:
                 statement = parse(value)
             except DetikSyntaxError as err:
@@ -661,8 +718,6 @@ class _FileTranslator:
                     f"{self.source}:{line.number}: expected a {verb} sentence, found a "
                     f'{statement.verb} sentence: "{value}"'
                 )
-        else:
-            self.report.unchecked += 1
         self.use(sentence)
         function = "detik.try_" if verb == "try" else "detik.verify"
         if expect == "pass":
