@@ -566,3 +566,40 @@ def test_a_loop_over_known_words_becomes_a_parametrized_test(pytester: pytest.Py
     )
     with pytest.raises(UsageError, match=r"t.bats:3: .*found 'x'"):
         migrate_text(bad, "t.bats")
+
+
+# --------------------------------------------------------------------------- any input
+
+_PIECES = [
+    '@test "t" {', "}", "f() {", "setup() {", 'run verify "there is 1 pod named \'x\'"',
+    "run ! try \"at most 2 times every 1s to get pods named 'x' and verify that 'status' is 'y'\"",
+    '[ "$status" -eq 0 ]', "assert_failure", 'verify "${V}"', "V=1", "local x=$1", "f a b",
+    "for a in b c; do", "done", "if true; then", "fi", 'echo "$output"', "kubectl apply -f x",
+    "X=$(aws ssm get-parameter --name /p)", '[ -n "$X" ]', "cat <<EOF", "EOF", "\\", "'", '"',
+    "$(", "${", "`", "run -0 verify", "DETIK_CLIENT_NAME='kubectl -n a'", "# c", "", "{", "((",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_any_input_gives_a_module_or_one_usage_error(seed: int) -> None:
+    """Random .bats texts (a fixed seed each): a module that compiles, or one UsageError."""
+    import random
+
+    rng = random.Random(seed)
+    junk = " '\"$`{}()\\;|&#=@xy"
+    lines = [
+        rng.choice(_PIECES)
+        if rng.random() < 0.8
+        else "".join(rng.choice(junk) for _ in range(rng.randrange(12)))
+        for _ in range(rng.randrange(25))
+    ]
+    try:
+        m = migrate_text("\n".join(lines) + "\n", "t.bats")
+    except UsageError as err:
+        message = str(err)
+    else:
+        compile(m.module, "t.py", "exec")
+        assert all(left.line >= 1 for left in m.report.left)
+        return
+    assert message.startswith("t.bats:")
+    assert "\n" not in message

@@ -71,7 +71,7 @@ def call(
     one = f"{function}({', '.join(args)}){tail}"
     if indent + len(one) <= WIDTH:
         return one
-    pieces = _chunks(sentence, WIDTH - indent - 4)
+    pieces = _chunks(sentence, WIDTH - indent - 4 - bool(keywords))
     lines = [f"{function}("]
     lines += ["    " + piece for piece in pieces]
     if keywords:

@@ -473,12 +473,7 @@ class _FileTranslator:
     # ------------------------------------------------------------------ tests
 
     def _test(self, block: Block, names: set[str]) -> str:
-        name = python.identifier(block.name, "test_")
-        base, n = name, 2
-        while name in names:
-            name, n = f"{base}_{n}", n + 1
-        names.add(name)
-        test = TestReport(block.name, name, block.header.number)
+        test = TestReport(block.name, "", block.header.number)
         self.report.tests.append(test)
         entries = recognize(block.body, self._known_values())
         problem = _invalid(entries) if entries is not None else None
@@ -506,7 +501,11 @@ class _FileTranslator:
             values = ", ".join(python.literal(v) for v in loop[1])
             lines.append(f"@pytest.mark.parametrize({python.literal(loop[0])}, [{values}])")
             arguments.append(f"{loop[0]}: str")
-        lines.append(f"def {name}({', '.join(arguments)}) -> None:")
+        signature = f"({', '.join(arguments)}) -> None:"
+        test.name = name = _unique(
+            python.identifier(block.name, "test_"), names, python.WIDTH - 4 - len(signature)
+        )
+        lines.append(f"def {name}{signature}")
         lines += ["    " + d for d in python.docstring(block.name, 4)]
         body = list(ctx.out)
         if ctx.left:
@@ -817,6 +816,16 @@ class _FileTranslator:
         if not self.report.spec_entries:
             return None
         return fragment(self.report.spec_entries)
+
+
+def _unique(name: str, taken: set[str], width: int) -> str:
+    """``name`` cut to ``width`` characters, with ``_2``, ``_3``... if already taken."""
+    found, n = name[:width].rstrip("_"), 2
+    while found in taken:
+        suffix = f"_{n}"
+        found, n = name[: width - len(suffix)].rstrip("_") + suffix, n + 1
+    taken.add(found)
+    return found
 
 
 def fragment(entries: Sequence[SpecEntry]) -> dict[str, Any]:
