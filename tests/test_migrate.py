@@ -135,6 +135,17 @@ def test_status_checks_become_the_right_expectation() -> None:
     assert "the verdict is not asserted" in text
 
 
+def test_a_status_check_after_run_0_or_run_bang_is_part_of_it() -> None:
+    m = migrate_text(
+        '@test "t" {\n  run -0 verify "there is 1 pod named \'a\'"\n  [ "$status" -eq 0 ]\n'
+        "  run ! verify \"there is 1 pod named 'b'\"\n  assert_failure\n}\n",
+        "t.bats",
+    )
+    assert m.report.left == []
+    assert "detik.verify(\"there is 1 pod named 'a'\")\n" in m.module
+    assert "'b'\", check=False).assert_not_verified()" in m.module
+
+
 def test_a_status_check_that_never_holds_is_left() -> None:
     m = migrate_text(
         '@test "t" {\n  run verify "there is 1 pod named \'a\'"\n  [ "$status" -eq 2 ]\n}\n', "t"

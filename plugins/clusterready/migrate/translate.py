@@ -676,8 +676,12 @@ class _FileTranslator:
             return set()
         consumed: set[int] = set()
         expect = "pass"
-        if ran and flag is None:
-            checks = []
+        if ran:
+            checks: list[_StatusCheck] = []
+            if flag == "!":
+                checks.append((operator.ne, 0))
+            elif flag is not None:
+                checks.append((operator.eq, int(flag[1:])))
             j = i + 1
             while j < len(lines):
                 nxt = lines[j].text.strip()
@@ -691,10 +695,6 @@ class _FileTranslator:
                 consumed.add(j)
                 j += 1
             expect = _expectation(checks)
-        elif flag == "!":
-            expect = "fail"
-        elif flag is not None:
-            expect = _expectation([(operator.eq, int(flag[1:]))])
         if expect == "never":
             self._leave(
                 ctx,
