@@ -28,14 +28,12 @@ class ShellError(ValueError):
 class Line:
     """One logical line: continuations (``\\`` at line end) joined, a here-document kept whole.
 
-    ``number`` is its first physical line, ``last`` its last; ``raw`` the physical lines.
+    ``number`` is its first physical line; ``raw`` the physical lines.
     """
 
     number: int
-    last: int
     text: str
     raw: tuple[str, ...]
-    heredoc: bool = False
 
 
 def logical_lines(text: str) -> list[Line]:
@@ -57,9 +55,7 @@ def logical_lines(text: str) -> list[Line]:
                 body = physical[i].lstrip("\t") if strip_tabs else physical[i]
                 if body == word:
                     break
-        lines.append(
-            Line(start + 1, i + 1, joined, tuple(physical[start : i + 1]), heredoc is not None)
-        )
+        lines.append(Line(start + 1, joined, tuple(physical[start : i + 1])))
         i += 1
     return lines
 
@@ -118,14 +114,6 @@ class Word:
             else:
                 return None
         return "".join(out)
-
-    @property
-    def variables(self) -> tuple[str, ...]:
-        return tuple(p.value for p in self.parts if p.kind == "var")
-
-    @property
-    def commands(self) -> bool:
-        return any(p.kind == "cmd" for p in self.parts)
 
 
 def split_words(text: str) -> list[Word]:

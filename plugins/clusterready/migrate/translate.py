@@ -224,7 +224,6 @@ class _Context:
         self.sentences = 0
         self.left = 0
         self.uses_detik = False
-        self.changed_settings = False
 
 
 class _FileTranslator:
@@ -466,7 +465,6 @@ class _FileTranslator:
         if ctx.module:
             self.setting_lines.append(f"{name} (line {line.number})")
         else:
-            ctx.changed_settings = True
             ctx.out.append(f"detik = detik.using({', '.join(settings.kwargs())})")
             ctx.uses_detik = True
 
