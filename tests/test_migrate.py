@@ -201,6 +201,15 @@ def test_detik_settings_become_a_fixture_override(settings: str, expected: str) 
     assert f"    return {expected}\n" in text
 
 
+def test_loads_of_the_bats_libraries_need_nothing() -> None:
+    m = migrate_text(
+        "load \"${BATS_TEST_DIRNAME}/lib/detik\"\nload 'test_helper/bats-assert/load.bash'\n"
+        "bats_load_library bats-support\nload ../helpers\n",
+        "t.bats",
+    )
+    assert [(x.line, x.reason.split(":")[0]) for x in m.report.left] == [(4, "loads ../helpers")]
+
+
 def test_a_client_option_migrate_cannot_map_is_left() -> None:
     m = migrate_text('DETIK_CLIENT_NAME="kubectl --context prod"\n', "t.bats")
     assert "--context" in m.report.left[0].reason

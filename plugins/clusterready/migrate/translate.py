@@ -374,7 +374,7 @@ class _FileTranslator:
             return
         first = words[0].literal if words else None
         if first in ("load", "bats_load_library") and len(words) == 2:
-            target = words[1].literal or ""
+            target = words[1].describe()
             if not _LOADS.search(target):
                 self._leave(
                     ctx,
