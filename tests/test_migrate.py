@@ -69,7 +69,9 @@ def test_generated_modules_compile_and_are_ruff_clean(migrated: tuple[Path, list
         compile(source, report.module, "exec")
     if not RUFF.exists():
         pytest.skip("ruff is not installed beside this python")
+    config = ["--config", str(ROOT / "pyproject.toml")]
     for command in ([str(RUFF), "check", "--no-cache"], [str(RUFF), "format", "--check"]):
+        command += config
         done = subprocess.run(
             [*command, str(out)], cwd=ROOT, capture_output=True, text=True, check=False
         )
@@ -623,3 +625,22 @@ def test_any_input_gives_a_module_or_one_usage_error(seed: int) -> None:
         return
     assert message.startswith("t.bats:")
     assert "\n" not in message
+
+
+def test_a_long_constant_is_wrapped_and_still_linted(tmp_path: Path) -> None:
+    regex = "^(a|b|c)-[a-z0-9]{5,10}-x " * 6
+    m = migrate_text(
+        f'RE="{regex}"\n@test "t" {{\n  verify "there is 1 pod named \'${{RE}}\'"\n}}\n', "t.bats"
+    )
+    assert "RE = (\n" in m.module
+    assert [s for _, _, s in python_sentences(m.module)] == [f"there is 1 pod named '{regex}'"]
+    (tmp_path / "test_t.py").write_text(m.module)
+    if RUFF.exists():
+        config = str(ROOT / "pyproject.toml")
+        done = subprocess.run(
+            [str(RUFF), "check", "--no-cache", "--config", config, str(tmp_path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout

@@ -95,7 +95,7 @@ def migrate(
         if migration.fragment is not None:
             report.fragment = name.removesuffix(".py").removeprefix("test_") + ".spec.yaml"
             fragment = _fragment_text(migration, report.fragment)
-            module = migration.module.replace("FRAGMENT", str(folder / report.fragment))
+            module = migration.module.replace("FRAGMENT", report.fragment)
         else:
             module = migration.module
         if write:

@@ -745,7 +745,7 @@ class _FileTranslator:
                 "",
                 f"{len(aws)} aws-CLI test{'s' if len(aws) > 1 else ''} became entries "
                 "of the spec fragment written beside this module;",
-                "the shipped preflight suite checks them:",
+                "the shipped preflight suite checks them (with the fragment's path):",
                 "",
                 "    pytest -m preflight --spec FRAGMENT",
             ]
@@ -763,17 +763,7 @@ class _FileTranslator:
             parts.append("from clusterready.detik import Detik")
         consts = [self.consts[name] for name in self.consts if name in self.used]
         if consts:
-            parts.append(
-                "\n".join(
-                    f"{c.name} = {c.expr}"
-                    + (
-                        f"  # line {c.line}"
-                        if c.line and len(c.name) + len(c.expr) + 14 < python.WIDTH
-                        else ""
-                    )
-                    for c in consts
-                )
-            )
+            parts.append("\n".join(_constant(c) for c in consts))
         for test in self.report.tests:
             if test.spec_entries:
                 entries = [
@@ -814,6 +804,16 @@ class _FileTranslator:
         if not self.report.spec_entries:
             return None
         return fragment(self.report.spec_entries)
+
+
+def _constant(const: _Const) -> str:
+    """``NAME = "value"  # line N``, wrapped in parentheses past the width."""
+    line = f"{const.name} = {const.expr}"
+    if const.line and len(line) + 12 < python.WIDTH:
+        return f"{line}  # line {const.line}"
+    if len(line) <= python.WIDTH or const.value is None:
+        return line
+    return python.call(const.name + " = ", [("lit", const.value)], [], 0)
 
 
 def _unique(name: str, taken: set[str], width: int) -> str:
