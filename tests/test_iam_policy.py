@@ -1,7 +1,7 @@
 """deploy/iam/clusterready-preflight-policy.json grants exactly what the preflight suite calls.
 
-The suite runs against moto with every AWS operation recorded (the recorder of
-tests/test_preflight_suite.py); the policy's actions must be those operations, no
+The suite runs against moto, whose request log names every AWS operation clusterready
+sent (``MotoServer.requests()``); the policy's actions must be those operations, no
 more and no fewer. After a change to the suite, regenerate the policy with
 ``python tests/test_iam_policy.py OPERATION...`` (the test prints the command).
 """
@@ -14,8 +14,10 @@ from typing import Any
 
 import pytest
 
+from clusterready.testing.moto import MotoServer
+from clusterready.version import USER_AGENT
 from conftest import ROOT
-from test_preflight_suite import RECORDER, account, run, suite
+from test_preflight_suite import account, run, suite
 
 __all__ = ["account"]  # the seeded-account fixture, shared with tests/test_preflight_suite.py
 
@@ -51,13 +53,18 @@ def granted(document: dict[str, Any]) -> set[str]:
 
 
 def test_the_policy_grants_exactly_the_operations_the_suite_calls(
-    pytester: pytest.Pytester, account: dict[str, Any]
+    pytester: pytest.Pytester, account: dict[str, Any], moto_server: MotoServer
 ) -> None:
-    suite(pytester, account, RECORDER)
+    before = len(moto_server.requests())
+    suite(pytester, account)
     result, summary = run(pytester)
     assert result.ret == 0, result.stdout.str()[-3000:]
     assert summary["totals"]["passed"] == summary["totals"]["total"] > 0  # every check ran
-    called = set(json.loads((pytester.path / "calls.json").read_text()))
+    called = {
+        f"{r.service}:{r.operation}"
+        for r in moto_server.requests(since=before)
+        if USER_AGENT in r.user_agent
+    }
     assert {c.split(":")[0] for c in called} <= SERVICES
     actions = granted(json.loads(POLICY.read_text()))
     regenerate = f"python tests/test_iam_policy.py {' '.join(sorted(called))}"

@@ -14,6 +14,7 @@ import yaml
 
 from clusterready.cli import main
 from clusterready.detik.lint import lint, python_sentences
+from clusterready.errors import UsageError
 from clusterready.migrate import migrate, migrate_file
 from clusterready.migrate.translate import migrate_text
 from clusterready.spec import ClusterSpec
@@ -30,7 +31,7 @@ COUNTS = {
     "helpers.bats": (3, 7, 0, 0),
     "namespaces.bats": (4, 4, 0, 0),
     "setup-kubectl-helm.bats": (3, 2, 0, 12),
-    "variables.bats": (9, 13, 0, 0),
+    "variables.bats": (10, 14, 0, 0),
     "avail-ip-addresses.bats": (2, 0, 2, 0),
     "metrics-server.bats": (2, 3, 0, 0),
 }
@@ -68,7 +69,9 @@ def test_generated_modules_compile_and_are_ruff_clean(migrated: tuple[Path, list
         compile(source, report.module, "exec")
     if not RUFF.exists():
         pytest.skip("ruff is not installed beside this python")
+    config = ["--config", str(ROOT / "pyproject.toml")]
     for command in ([str(RUFF), "check", "--no-cache"], [str(RUFF), "format", "--check"]):
+        command += config
         done = subprocess.run(
             [*command, str(out)], cwd=ROOT, capture_output=True, text=True, check=False
         )
@@ -79,11 +82,12 @@ def test_generated_modules_pass_the_collection_time_lint(migrated: tuple[Path, l
     out, reports = migrated
     checked = 0
     for report in reports:
-        result = lint(out / report.module)
-        assert result.errors == []
+        path = out / report.module
+        assert lint(path).errors == []
         # every sentence translated is one the lint sees (none here depends on the environment)
-        assert result.statements == report.sentences
-        checked += result.statements
+        lines = {line for line, _, _ in python_sentences(path.read_text())}
+        assert len(lines) == report.sentences
+        checked += len(lines)
     assert checked == sum(c[1] for c in COUNTS.values())
 
 
@@ -91,7 +95,7 @@ def test_generated_modules_collect(pytester: pytest.Pytester) -> None:
     reports = migrate(CORPUS, pytester.path)
     result = pytester.runpytest_inprocess("--collect-only", "-q", "-p", "no:xdist")
     assert result.ret == 0, result.outlines
-    expected = sum(1 for r in reports for t in r.tests if not t.spec_entries)
+    expected = sum(1 for r in reports for t in r.tests if not t.spec_entries) + 1  # [2 values]
     assert f"{expected} tests collected" in result.stdout.str()
 
 
@@ -131,6 +135,17 @@ def test_status_checks_become_the_right_expectation() -> None:
     assert "detik.verify(\"there is 1 pod named 'g'\")\n" in text
     assert "    detik.verify(\"there is 1 pod named 'h'\", check=False)\n" in text
     assert "the verdict is not asserted" in text
+
+
+def test_a_status_check_after_run_0_or_run_bang_is_part_of_it() -> None:
+    m = migrate_text(
+        '@test "t" {\n  run -0 verify "there is 1 pod named \'a\'"\n  [ "$status" -eq 0 ]\n'
+        "  run ! verify \"there is 1 pod named 'b'\"\n  assert_failure\n}\n",
+        "t.bats",
+    )
+    assert m.report.left == []
+    assert "detik.verify(\"there is 1 pod named 'a'\")\n" in m.module
+    assert "'b'\", check=False).assert_not_verified()" in m.module
 
 
 def test_a_status_check_that_never_holds_is_left() -> None:
@@ -186,6 +201,15 @@ def test_detik_settings_become_a_fixture_override(settings: str, expected: str) 
     text = module(settings + '\n@test "t" {\n  verify "there is 1 pod named \'x\'"\n}\n')
     assert "@pytest.fixture\ndef detik(detik: Detik) -> Detik:" in text
     assert f"    return {expected}\n" in text
+
+
+def test_loads_of_the_bats_libraries_need_nothing() -> None:
+    m = migrate_text(
+        "load \"${BATS_TEST_DIRNAME}/lib/detik\"\nload 'test_helper/bats-assert/load.bash'\n"
+        "bats_load_library bats-support\nload ../helpers\n",
+        "t.bats",
+    )
+    assert [(x.line, x.reason.split(":")[0]) for x in m.report.left] == [(4, "loads ../helpers")]
 
 
 def test_a_client_option_migrate_cannot_map_is_left() -> None:
@@ -443,3 +467,180 @@ def test_examples_fragment_is_yaml_with_notes(tmp_path: Path) -> None:
         }
     }
     assert text.startswith("# Spec fragment migrated from ")
+
+
+# --------------------------------------------------------------------------- docs/migration.md
+
+DOC = ROOT / "docs" / "migration.md"
+
+
+def test_doc_before_and_after_are_what_migrate_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_docs import blocks
+
+    monkeypatch.chdir(ROOT)
+    names = ["examples/bats/metrics-server.bats", "examples/bats/avail-ip-addresses.bats"]
+    assert blocks(DOC, "bash") == [(ROOT / n).read_text() for n in names]
+    migrate(names, tmp_path)
+    assert blocks(DOC, "python") == [(tmp_path / "test_metrics_server.py").read_text()]
+    assert blocks(DOC, "yaml") == [(tmp_path / "avail_ip_addresses.spec.yaml").read_text()]
+
+
+def test_doc_migrate_commands_print_what_the_doc_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shlex
+
+    from test_docs import console_commands
+
+    for folder in ("examples/bats", "tests/data/bats"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    monkeypatch.chdir(tmp_path)
+    ran = 0
+    for command, output in console_commands(DOC):
+        args = shlex.split(command)
+        if args[:2] != ["clusterready", "migrate"]:
+            continue
+        code = main(args[1:])
+        printed = capsys.readouterr()
+        assert printed.out.splitlines()[: len(output)] == output
+        assert code == (1 if "--check" in args else 0), printed.err
+        ran += 1
+    assert ran == 3
+    assert (tmp_path / "migrated" / "test_helpers.py").is_file()
+    assert json.loads((tmp_path / "migrate.json").read_text())["totals"]["tests"] == 7
+
+
+def test_readme_lists_the_migration_doc() -> None:
+    assert "[docs/migration.md](docs/migration.md)" in (ROOT / "README.md").read_text()
+
+
+# --------------------------------------------------------------------------- library additions
+
+
+def test_lint_resolves_module_constants_and_nothing_else() -> None:
+    source = (
+        'R = "2"\nD = 1\nTWICE = "x"\nTWICE = "y"\nimport os\nE = os.environ.get("E", "")\n'
+        "def test(detik):\n"
+        "    detik.try_(f\"at most {R} times every {D}s to get pods named 'x' and verify "
+        "that 'status' is 'y'\")\n"
+        "    detik.verify(R)\n"
+        "    detik.verify(f\"there is 1 pod named '{TWICE}'\")\n"
+        "    detik.verify(f\"there is 1 pod named '{E}'\")\n"
+        "    detik.verify(f\"there is 1 pod named '{R!r}'\")\n"
+    )
+    found = [(line, sentence) for line, _, sentence in python_sentences(source)]
+    assert found == [
+        (8, "at most 2 times every 1s to get pods named 'x' and verify that 'status' is 'y'"),
+        (9, "2"),
+    ]
+
+
+def test_assert_not_verified_and_using() -> None:
+    from clusterready.detik import Detik, StaticSource
+    from clusterready.errors import CheckFailed
+
+    detik = Detik(StaticSource([("web-1", "Running")]), namespace="a")
+    outcome = detik.verify("there is 1 pod named 'web'", check=False)
+    with pytest.raises(CheckFailed, match="not to be verified, but it was"):
+        outcome.assert_not_verified()
+    assert detik.verify("there is 0 pod named 'web'", check=False).assert_not_verified().status == 3
+    with pytest.raises(CheckFailed, match="status 2"):  # a bad sentence is not a failed check
+        detik.verify(
+            "there is 2 pod named 'web'", check=False
+        ).assert_not_verified()  # detik: ignore
+    other = detik.using(namespace="b", regex_case_insensitive=True)
+    assert (other.namespace, other.all_namespaces, other.regex_case_insensitive) == (
+        "b",
+        False,
+        True,
+    )
+    assert (detik.namespace, detik.regex_case_insensitive) == ("a", False)
+    assert detik.using().namespace == "a"
+
+
+def test_sleep_skip_and_heredocs() -> None:
+    m = migrate_text(
+        '@test "t" {\n  sleep 5\n  cat <<EOF\nverify "no"\nEOF\n  skip "not yet"\n}\n', "t.bats"
+    )
+    assert "    time.sleep(5)\n" in m.module
+    assert "import time" in m.module
+    assert '    pytest.skip("not yet")\n' in m.module
+    assert [(left.line, left.text.split()[0]) for left in m.report.left] == [(3, "cat")]
+    assert '# TODO(migrate) line 4: verify "no"' in m.module
+
+
+def test_a_loop_over_known_words_becomes_a_parametrized_test(pytester: pytest.Pytester) -> None:
+    m = migrate_text(
+        'N=2\n@test "t" {\n  for app in coredns "kube-proxy"; do\n'
+        "    verify \"there are ${N} pods named '^${app}-'\"\n  done\n}\n",
+        "t.bats",
+    )
+    assert '@pytest.mark.parametrize("app", ["coredns", "kube-proxy"])' in m.module
+    assert "def test_t(detik: Detik, app: str) -> None:" in m.module
+    assert [s for _, _, s in python_sentences(m.module)] == [
+        "there are 2 pods named '^coredns-'",
+        "there are 2 pods named '^kube-proxy-'",
+    ]
+    bad = (
+        '@test "t" {\n  for n in 1 x; do\n    verify "there are ${n} pods named \'a\'"\n  done\n}\n'
+    )
+    with pytest.raises(UsageError, match=r"t.bats:3: .*found 'x'"):
+        migrate_text(bad, "t.bats")
+
+
+# --------------------------------------------------------------------------- any input
+
+_PIECES = [
+    '@test "t" {', "}", "f() {", "setup() {", 'run verify "there is 1 pod named \'x\'"',
+    "run ! try \"at most 2 times every 1s to get pods named 'x' and verify that 'status' is 'y'\"",
+    '[ "$status" -eq 0 ]', "assert_failure", 'verify "${V}"', "V=1", "local x=$1", "f a b",
+    "for a in b c; do", "done", "if true; then", "fi", 'echo "$output"', "kubectl apply -f x",
+    "X=$(aws ssm get-parameter --name /p)", '[ -n "$X" ]', "cat <<EOF", "EOF", "\\", "'", '"',
+    "$(", "${", "`", "run -0 verify", "DETIK_CLIENT_NAME='kubectl -n a'", "# c", "", "{", "((",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_any_input_gives_a_module_or_one_usage_error(seed: int) -> None:
+    """Random .bats texts (a fixed seed each): a module that compiles, or one UsageError."""
+    import random
+
+    rng = random.Random(seed)
+    junk = " '\"$`{}()\\;|&#=@xy"
+    lines = [
+        rng.choice(_PIECES)
+        if rng.random() < 0.8
+        else "".join(rng.choice(junk) for _ in range(rng.randrange(12)))
+        for _ in range(rng.randrange(25))
+    ]
+    try:
+        m = migrate_text("\n".join(lines) + "\n", "t.bats")
+    except UsageError as err:
+        message = str(err)
+    else:
+        compile(m.module, "t.py", "exec")
+        assert all(left.line >= 1 for left in m.report.left)
+        return
+    assert message.startswith("t.bats:")
+    assert "\n" not in message
+
+
+def test_a_long_constant_is_wrapped_and_still_linted(tmp_path: Path) -> None:
+    regex = "^(a|b|c)-[a-z0-9]{5,10}-x " * 6
+    m = migrate_text(
+        f'RE="{regex}"\n@test "t" {{\n  verify "there is 1 pod named \'${{RE}}\'"\n}}\n', "t.bats"
+    )
+    assert "RE = (\n" in m.module
+    assert [s for _, _, s in python_sentences(m.module)] == [f"there is 1 pod named '{regex}'"]
+    (tmp_path / "test_t.py").write_text(m.module)
+    if RUFF.exists():
+        config = str(ROOT / "pyproject.toml")
+        done = subprocess.run(
+            [str(RUFF), "check", "--no-cache", "--config", config, str(tmp_path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout

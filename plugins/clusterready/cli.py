@@ -381,7 +381,11 @@ def _migrate(args: argparse.Namespace) -> int:
             raise UsageError(f"--report {args.report}: cannot write it ({err.strerror})") from None
     left = sum(len(r.left) for r in reports)
     if args.check and left:
-        print(f"migrate --check: {left} lines would be left untranslated (exit 1)", file=sys.stderr)
+        print(
+            f"migrate --check: {left} line{'s' if left > 1 else ''} would be left untranslated "
+            "(exit 1)",
+            file=sys.stderr,
+        )
         return int(ExitCode.CHECKS_FAILED)
     return int(ExitCode.OK)
 

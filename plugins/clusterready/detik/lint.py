@@ -103,13 +103,20 @@ def lint(path: str | os.PathLike[str]) -> LintReport:
 
 def python_sentences(source: str) -> Iterator[tuple[int, str, str]]:
     """(line, verb, sentence) of every ``<...detik>.verify/try_(...)`` call whose sentence is
-    known: a literal, a module constant, or an f-string over module constants.
+    known: a literal, a module constant, or an f-string over module constants and the
+    parameter of a ``@pytest.mark.parametrize("name", [...literals])`` test (once per value).
 
     A call whose line holds ``# detik: ignore`` is left out (a test of a bad sentence).
     """
     lines = source.splitlines()
     tree = ast.parse(source)
     constants = _module_constants(tree)
+    parameters: dict[int, tuple[str, list[str]]] = {}
+    for function in ast.walk(tree):
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            parametrized = _parametrized(function)
+            if parametrized is not None:
+                parameters.update({id(n): parametrized for n in ast.walk(function)})
     for node in ast.walk(tree):
         if not (
             isinstance(node, ast.Call)
@@ -129,9 +136,38 @@ def python_sentences(source: str) -> Iterator[tuple[int, str, str]]:
             "detik: ignore" in lines[n - 1]
             for n in range(node.lineno, (node.end_lineno or node.lineno) + 1)
         )
-        sentence = _known_text(first, constants)
-        if name.lower().endswith("detik") and sentence is not None and not waived:
-            yield first.lineno, "try" if node.func.attr == "try_" else "verify", sentence
+        if not name.lower().endswith("detik") or waived:
+            continue
+        parameter, values = parameters.get(id(node), ("", [""]))
+        for value in values:
+            scope = {**constants, parameter: value} if parameter else constants
+            sentence = _known_text(first, scope)
+            if sentence is not None:
+                yield first.lineno, "try" if node.func.attr == "try_" else "verify", sentence
+
+
+def _parametrized(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, list[str]] | None:
+    """(name, values) of ``@pytest.mark.parametrize("name", ["a", "b"])`` on a test."""
+    for decorator in function.decorator_list:
+        if not (
+            isinstance(decorator, ast.Call)
+            and isinstance(decorator.func, ast.Attribute)
+            and decorator.func.attr == "parametrize"
+            and len(decorator.args) == 2
+            and isinstance(decorator.args[0], ast.Constant)
+            and isinstance(decorator.args[0].value, str)
+            and decorator.args[0].value.isidentifier()
+            and isinstance(decorator.args[1], ast.List | ast.Tuple)
+        ):
+            continue
+        values = [
+            v.value
+            for v in decorator.args[1].elts
+            if isinstance(v, ast.Constant) and isinstance(v.value, str)
+        ]
+        if len(values) == len(decorator.args[1].elts):
+            return decorator.args[0].value, values
+    return None
 
 
 def _module_constants(tree: ast.Module) -> dict[str, str]:

@@ -95,7 +95,7 @@ def migrate(
         if migration.fragment is not None:
             report.fragment = name.removesuffix(".py").removeprefix("test_") + ".spec.yaml"
             fragment = _fragment_text(migration, report.fragment)
-            module = migration.module.replace("FRAGMENT", str(folder / report.fragment))
+            module = migration.module.replace("FRAGMENT", report.fragment)
         else:
             module = migration.module
         if write:
@@ -143,22 +143,45 @@ def render_report(reports: Sequence[FileReport]) -> str:
     """The terminal report: a line per file, then each line left and why."""
     out = []
     for r in reports:
-        entries = f", {len(r.spec_entries)} spec entries" if r.spec_entries else ""
+        entries = f", {_count(len(r.spec_entries), 'spec entry')}" if r.spec_entries else ""
         out.append(
             f"{r.path} -> {r.module}{' + ' + r.fragment if r.fragment else ''}: "
-            f"{len(r.tests)} tests, {r.sentences} sentences translated{entries}, "
-            f"{len(r.left)} lines left"
+            f"{_count(len(r.tests), 'test')}, {_count(r.sentences, 'sentence translated')}"
+            f"{entries}, {_count(len(r.left), 'line left')}"
         )
         for left in r.left:
             out.append(f"  {r.path}:{left.line}: left ({left.where}): {left.reason}")
             out.append(f"    {left.text}")
     totals = report_json(reports, False)["totals"]
     out.append(
-        f"{totals['files']} files, {totals['tests']} tests, {totals['sentences']} sentences "
-        f"translated, {totals['spec_entries']} spec entries, {totals['lines_left']} lines left"
+        ", ".join(
+            _count(totals[key], word)
+            for key, word in (
+                ("files", "file"),
+                ("tests", "test"),
+                ("sentences", "sentence translated"),
+                ("spec_entries", "spec entry"),
+                ("lines_left", "line left"),
+            )
+        )
     )
     return "\n".join(out)
 
 
+def _count(n: int, what: str) -> str:
+    """``2 tests``, ``1 sentence translated``, ``3 spec entries``."""
+    if n == 1:
+        return f"1 {what}"
+    plurals = {
+        "test": "tests",
+        "file": "files",
+        "spec entry": "spec entries",
+        "line left": "lines left",
+        "sentence translated": "sentences translated",
+    }
+    return f"{n} {plurals[what]}"
+
+
 def dump(data: dict[str, Any]) -> str:
+    """The JSON report as written by ``--report``."""
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

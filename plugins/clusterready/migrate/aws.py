@@ -251,15 +251,12 @@ def _ssm(call: _Call) -> list[SpecEntry] | None:
             entry["pattern"] = "^" + re.escape(operand) + "$"
         else:
             return None
-    value: Any = entry if len(entry) > 1 else name
-    return [
-        SpecEntry(
-            "preflight.ssm_parameters",
-            value,
-            f"tests_preflight/test_ssm.py::test_parameter[{name}]",
-            lines=(call.line,),
-        )
-    ]
+    return _named(
+        "preflight.ssm_parameters",
+        entry,
+        f"tests_preflight/test_ssm.py::test_parameter[{name}]",
+        call,
+    )
 
 
 def _export(call: _Call) -> list[SpecEntry] | None:
@@ -277,12 +274,11 @@ def _export(call: _Call) -> list[SpecEntry] | None:
             entry["pattern"] = operand
         else:
             return None
-    value: Any = entry if len(entry) > 1 else name
-    return [
-        SpecEntry(
-            "preflight.exports",
-            value,
-            f"tests_preflight/test_cloudformation.py::test_export[{name}]",
-            lines=(call.line,),
-        )
-    ]
+    check = f"tests_preflight/test_cloudformation.py::test_export[{name}]"
+    return _named("preflight.exports", entry, check, call)
+
+
+def _named(key: str, entry: dict[str, str], check: str, call: _Call) -> list[SpecEntry]:
+    """One entry of a list of named items: the name alone when nothing else is asked."""
+    value: Any = entry if len(entry) > 1 else entry["name"]
+    return [SpecEntry(key, value, check, lines=(call.line,))]

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 __all__ = ["Segment", "call", "comment", "docstring", "fstring", "identifier", "literal"]
 
 WIDTH = 100
-#: ("lit", text) or ("const", python name of a module constant)
+#: ("lit", text), ("const", name of a module constant) or ("param", name of a test parameter)
 Segment = tuple[str, str]
 
 
@@ -71,7 +71,7 @@ def call(
     one = f"{function}({', '.join(args)}){tail}"
     if indent + len(one) <= WIDTH:
         return one
-    pieces = _chunks(sentence, WIDTH - indent - 4)
+    pieces = _chunks(sentence, WIDTH - indent - 4 - bool(keywords))
     lines = [f"{function}("]
     lines += ["    " + piece for piece in pieces]
     if keywords:
@@ -103,6 +103,8 @@ def docstring(text: str, indent: int) -> list[str]:
     if indent + len(one) <= WIDTH:
         return [one]
     wrapped = textwrap.wrap(safe, width=WIDTH - indent - 3, break_on_hyphens=False)
+    if len(wrapped) == 1:  # fits on no line with both quotes: split it in two
+        wrapped = textwrap.wrap(safe, width=len(safe) // 2 + 10, break_on_hyphens=False)
     return ['"""' + wrapped[0], *wrapped[1:-1], wrapped[-1] + '"""']
 
 

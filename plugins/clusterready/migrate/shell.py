@@ -28,14 +28,12 @@ class ShellError(ValueError):
 class Line:
     """One logical line: continuations (``\\`` at line end) joined, a here-document kept whole.
 
-    ``number`` is its first physical line, ``last`` its last; ``raw`` the physical lines.
+    ``number`` is its first physical line; ``raw`` the physical lines.
     """
 
     number: int
-    last: int
     text: str
     raw: tuple[str, ...]
-    heredoc: bool = False
 
 
 def logical_lines(text: str) -> list[Line]:
@@ -57,9 +55,7 @@ def logical_lines(text: str) -> list[Line]:
                 body = physical[i].lstrip("\t") if strip_tabs else physical[i]
                 if body == word:
                     break
-        lines.append(
-            Line(start + 1, i + 1, joined, tuple(physical[start : i + 1]), heredoc is not None)
-        )
+        lines.append(Line(start + 1, joined, tuple(physical[start : i + 1])))
         i += 1
     return lines
 
@@ -119,14 +115,6 @@ class Word:
                 return None
         return "".join(out)
 
-    @property
-    def variables(self) -> tuple[str, ...]:
-        return tuple(p.value for p in self.parts if p.kind == "var")
-
-    @property
-    def commands(self) -> bool:
-        return any(p.kind == "cmd" for p in self.parts)
-
 
 def split_words(text: str) -> list[Word]:
     """Split a logical line into words as bash would (no expansion); stops at a comment."""
@@ -179,11 +167,7 @@ def split_words(text: str) -> list[Word]:
         elif c == "$":
             i = _dollar(text, i, parts, lit)
         elif c == "`":
-            end = text.find("`", i + 1)
-            if end < 0:
-                raise ShellError(f"column {i + 1}: no closing backquote")
-            parts.append(Part("cmd", text[i + 1 : end]))
-            i = end + 1
+            i = _backquoted(text, i, parts)
         else:
             lit(c)
             i += 1
@@ -203,15 +187,19 @@ def _double_quoted(text: str, i: int, parts: list[Part], lit: Callable[[str], No
         elif c == "$":
             i = _dollar(text, i, parts, lit)
         elif c == "`":
-            end = text.find("`", i + 1)
-            if end < 0:
-                raise ShellError(f"column {i + 1}: no closing backquote")
-            parts.append(Part("cmd", text[i + 1 : end]))
-            i = end + 1
+            i = _backquoted(text, i, parts)
         else:
             lit(c)
             i += 1
     raise ShellError("no closing double quote")
+
+
+def _backquoted(text: str, i: int, parts: list[Part]) -> int:
+    end = text.find("`", i + 1)
+    if end < 0:
+        raise ShellError(f"column {i + 1}: no closing backquote")
+    parts.append(Part("cmd", text[i + 1 : end]))
+    return end + 1
 
 
 def _dollar(text: str, i: int, parts: list[Part], lit: Callable[[str], None]) -> int:

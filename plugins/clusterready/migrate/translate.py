@@ -224,7 +224,6 @@ class _Context:
         self.sentences = 0
         self.left = 0
         self.uses_detik = False
-        self.changed_settings = False
 
 
 class _FileTranslator:
@@ -242,6 +241,7 @@ class _FileTranslator:
         }
         self.assigned = self._assigned_names()
         self.top_todo: list[str] = []
+        self.params: list[str] = []  # the values of the current test's parameter
         self.imports: set[str] = set()
         self.stack: list[str] = []
 
@@ -307,11 +307,16 @@ class _FileTranslator:
             raise _Unknown(f"${name}, set somewhere migrate does not follow")
         return [self._env_const(name)]
 
-    def value(self, segments: Sequence[Segment]) -> str | None:
+    def value(self, segments: Sequence[Segment], param: str | None = None) -> str | None:
+        """The text of the segments, the test parameter (if any) taking ``param``."""
         out = []
         for kind, text in segments:
             if kind == "lit":
                 out.append(text)
+            elif kind == "param":
+                if param is None:
+                    return None
+                out.append(param)
             else:
                 value = self.consts[text].value
                 if value is None:
@@ -329,12 +334,15 @@ class _FileTranslator:
     # ------------------------------------------------------------------ the file
 
     def run(self) -> Migration:
+        top = _Context("top level", {}, self.settings, module=True)
         for item in self.items:
             if isinstance(item, Line):
-                self._top_line(item)
+                self._module_line(item, top)
         for item in self.items:
             if isinstance(item, Block) and item.kind == "function" and item.name in _SETUP:
-                self._setup(item)
+                ctx = _Context(f"{item.name}()", {}, self.settings, module=True)
+                for line in item.body:
+                    self._module_line(line, ctx, item.name)
         module_settings = self.settings.kwargs()
         tests: list[str] = []
         names: set[str] = set()
@@ -354,11 +362,11 @@ class _FileTranslator:
         target += python.comment(f"why: {reason}", indent, "#   ", "#   ")
         ctx.left += 1
 
-    def _top_line(self, line: Line) -> None:
+    def _module_line(self, line: Line, ctx: _Context, function: str = "") -> None:
+        """A line at the top of the file, or in setup/teardown (``function``)."""
         text = line.text.strip()
         if not text or text.startswith("#"):
             return
-        ctx = _Context("top level", {}, self.settings, module=True)
         try:
             words = split_words(text)
         except ShellError as err:
@@ -366,41 +374,21 @@ class _FileTranslator:
             return
         first = words[0].literal if words else None
         if first in ("load", "bats_load_library") and len(words) == 2:
-            target = words[1].literal or ""
-            if _LOADS.search(target):
-                return
-            self._leave(
-                ctx,
-                line,
-                f"loads {target}: migrate does not read other files; inline what the tests need",
-            )
+            target = words[1].describe()
+            if not _LOADS.search(target):
+                self._leave(
+                    ctx,
+                    line,
+                    f"loads {target}: migrate does not read other files; inline "
+                    "what the tests need",
+                )
             return
-        if self._assignments(words, line, ctx):
+        if not function.startswith("teardown") and self._assignments(words, line, ctx):
             return
-        self._leave(ctx, line, "a command run when the file is loaded")
-
-    def _setup(self, block: Block) -> None:
-        where = f"{block.name}()"
-        ctx = _Context(where, {}, self.settings, module=True)
-        for line in block.body:
-            text = line.text.strip()
-            if not text or text.startswith("#"):
-                continue
-            try:
-                words = split_words(text)
-            except ShellError as err:
-                self._leave(ctx, line, f"not shell migrate can read ({err})")
-                continue
-            first = words[0].literal if words else None
-            if (
-                first in ("load", "bats_load_library")
-                and len(words) == 2
-                and _LOADS.search(words[1].literal or "")
-            ):
-                continue
-            if block.name.startswith("setup") and self._assignments(words, line, ctx):
-                continue
+        if function:
             self._leave(ctx, line, _why(words, text, setup=True))
+        else:
+            self._leave(ctx, line, "a command run when the file is loaded")
 
     # ------------------------------------------------------------------ assignments
 
@@ -477,19 +465,13 @@ class _FileTranslator:
         if ctx.module:
             self.setting_lines.append(f"{name} (line {line.number})")
         else:
-            ctx.changed_settings = True
             ctx.out.append(f"detik = detik.using({', '.join(settings.kwargs())})")
             ctx.uses_detik = True
 
     # ------------------------------------------------------------------ tests
 
     def _test(self, block: Block, names: set[str]) -> str:
-        name = python.identifier(block.name, "test_")
-        base, n = name, 2
-        while name in names:
-            name, n = f"{base}_{n}", n + 1
-        names.add(name)
-        test = TestReport(block.name, name, block.header.number)
+        test = TestReport(block.name, "", block.header.number)
         self.report.tests.append(test)
         entries = recognize(block.body, self._known_values())
         problem = _invalid(entries) if entries is not None else None
@@ -498,14 +480,30 @@ class _FileTranslator:
             self.report.spec_entries += entries
             return ""
         ctx = _Context(f'@test "{block.name}"', {}, _copy(self.settings))
+        loop = self._loop(block.body, ctx) if problem is None else None
         if problem is not None:
             for line in block.body:
                 if line.text.strip() and not line.text.strip().startswith("#"):
                     self._leave(ctx, line, f"an aws preflight check whose spec entry is {problem}")
+        elif loop is not None:
+            self.params = loop[1]
+            self._body(loop[2], ctx)
+            self.params = []
         else:
             self._body(block.body, ctx)
         test.sentences, test.left = ctx.sentences, ctx.left
-        lines = [f"def {name}({'detik: Detik' if ctx.uses_detik else ''}) -> None:"]
+        arguments = ["detik: Detik"] * ctx.uses_detik
+        lines = []
+        if loop is not None:
+            self.imports.add("pytest")
+            values = ", ".join(python.literal(v) for v in loop[1])
+            lines.append(f"@pytest.mark.parametrize({python.literal(loop[0])}, [{values}])")
+            arguments.append(f"{loop[0]}: str")
+        signature = f"({', '.join(arguments)}) -> None:"
+        test.name = name = _unique(
+            python.identifier(block.name, "test_"), names, python.WIDTH - 4 - len(signature)
+        )
+        lines.append(f"def {name}{signature}")
         lines += ["    " + d for d in python.docstring(block.name, 4)]
         body = list(ctx.out)
         if ctx.left:
@@ -518,6 +516,41 @@ class _FileTranslator:
         for statement in body:
             lines += [("    " + s) if s else "" for s in statement.split("\n")]
         return "\n".join(lines)
+
+    def _loop(
+        self, body: Sequence[Line], ctx: _Context
+    ) -> tuple[str, list[str], Sequence[Line]] | None:
+        """A test that is one ``for X in a b c; do ... done`` over known words becomes a
+        test parametrized by X: (parameter, values, the loop's body), else None."""
+        lines = [(n, x) for n, x in enumerate(body) if x.text.strip() and not
+                 x.text.strip().startswith("#")]  # fmt: skip
+        if len(lines) < 3 or lines[-1][1].text.strip() != "done":
+            return None
+        header = re.fullmatch(
+            r"for\s+([A-Za-z_]\w*)\s+in\s+(.*?)\s*(;\s*do)?", lines[0][1].text.strip()
+        )
+        if header is None:
+            return None
+        first = 1
+        if header.group(3) is None:
+            if lines[1][1].text.strip() != "do":
+                return None
+            first = 2
+        inner = [x.text.strip().split()[0] for _, x in lines[first:-1]]
+        if any(w in _OPEN or w in ("break", "continue", "done") for w in inner):
+            return None
+        try:
+            words = split_words(header.group(2))
+            values = [self.value(self.segments([w], ctx)) for w in words]
+        except (ShellError, _Unknown):
+            return None
+        if not values or any(v is None or " " in v for v in values):
+            return None
+        name = self._pyname(header.group(1))
+        if name in self.consts:
+            name += "_"
+        ctx.local[header.group(1)] = _Binding((("param", name),))
+        return name, [str(v) for v in values], body[lines[first][0] : lines[-1][0]]
 
     def _known_values(self) -> dict[str, str]:
         out = {}
@@ -641,8 +674,12 @@ class _FileTranslator:
             return set()
         consumed: set[int] = set()
         expect = "pass"
-        if ran and flag is None:
-            checks = []
+        if ran:
+            checks: list[_StatusCheck] = []
+            if flag == "!":
+                checks.append((operator.ne, 0))
+            elif flag is not None:
+                checks.append((operator.eq, int(flag[1:])))
             j = i + 1
             while j < len(lines):
                 nxt = lines[j].text.strip()
@@ -656,10 +693,6 @@ class _FileTranslator:
                 consumed.add(j)
                 j += 1
             expect = _expectation(checks)
-        elif flag == "!":
-            expect = "fail"
-        elif flag is not None:
-            expect = _expectation([(operator.eq, int(flag[1:]))])
         if expect == "never":
             self._leave(
                 ctx,
@@ -667,8 +700,12 @@ class _FileTranslator:
                 "the status checks that follow never hold for a valid sentence (status 0 or 3)",
             )
             return consumed
-        value = self.value(sentence)
-        if value is not None:
+        params: list[str | None] = [*self.params] or [None]
+        values = [self.value(sentence, param) for param in params]
+        for value in values:
+            if value is None:
+                self.report.unchecked += 1
+                break
             try:
                 statement = parse(value)
             except DetikSyntaxError as err:
@@ -678,8 +715,6 @@ class _FileTranslator:
                     f"{self.source}:{line.number}: expected a {verb} sentence, found a "
                     f'{statement.verb} sentence: "{value}"'
                 )
-        else:
-            self.report.unchecked += 1
         self.use(sentence)
         function = "detik.try_" if verb == "try" else "detik.verify"
         if expect == "pass":
@@ -710,7 +745,7 @@ class _FileTranslator:
                 "",
                 f"{len(aws)} aws-CLI test{'s' if len(aws) > 1 else ''} became entries "
                 "of the spec fragment written beside this module;",
-                "the shipped preflight suite checks them:",
+                "the shipped preflight suite checks them (with the fragment's path):",
                 "",
                 "    pytest -m preflight --spec FRAGMENT",
             ]
@@ -728,17 +763,7 @@ class _FileTranslator:
             parts.append("from clusterready.detik import Detik")
         consts = [self.consts[name] for name in self.consts if name in self.used]
         if consts:
-            parts.append(
-                "\n".join(
-                    f"{c.name} = {c.expr}"
-                    + (
-                        f"  # line {c.line}"
-                        if c.line and len(c.name) + len(c.expr) + 14 < python.WIDTH
-                        else ""
-                    )
-                    for c in consts
-                )
-            )
+            parts.append("\n".join(_constant(c) for c in consts))
         for test in self.report.tests:
             if test.spec_entries:
                 entries = [
@@ -779,6 +804,26 @@ class _FileTranslator:
         if not self.report.spec_entries:
             return None
         return fragment(self.report.spec_entries)
+
+
+def _constant(const: _Const) -> str:
+    """``NAME = "value"  # line N``, wrapped in parentheses past the width."""
+    line = f"{const.name} = {const.expr}"
+    if const.line and len(line) + 12 < python.WIDTH:
+        return f"{line}  # line {const.line}"
+    if len(line) <= python.WIDTH or const.value is None:
+        return line
+    return python.call(const.name + " = ", [("lit", const.value)], [], 0)
+
+
+def _unique(name: str, taken: set[str], width: int) -> str:
+    """``name`` cut to ``width`` characters, with ``_2``, ``_3``... if already taken."""
+    found, n = name[:width].rstrip("_"), 2
+    while found in taken:
+        suffix = f"_{n}"
+        found, n = name[: width - len(suffix)].rstrip("_") + suffix, n + 1
+    taken.add(found)
+    return found
 
 
 def fragment(entries: Sequence[SpecEntry]) -> dict[str, Any]:

@@ -64,3 +64,10 @@ setup() {
   run verify "there are 7 pods named '^nothing-'"
   echo "$output"
 }
+
+@test "each add-on has a service" {
+  for svc in kube-dns metrics-server; do
+    run verify "there is 1 service named '^${svc}$'"
+    [ "$status" -eq 0 ]
+  done
+}
