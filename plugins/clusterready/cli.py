@@ -70,6 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad usage; our contract says 4
         return int(ExitCode.USAGE_ERROR) if exc.code else 0
+    from clusterready.redact import install, secrets_filter
+
+    secrets_filter().add_environment()
+    uninstall = install()  # every log record of the command is redacted
     try:
         if args.command == "spec":
             return _spec(args)
@@ -86,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CannotEvaluate as err:
         print(f"clusterready: cannot evaluate: {err}", file=sys.stderr)
         return int(ExitCode.CANNOT_EVALUATE)
+    finally:
+        uninstall()
 
 
 def _check(args: argparse.Namespace) -> int:

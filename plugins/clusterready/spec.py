@@ -362,6 +362,13 @@ class ClusterSpec:
         version = self.addon_version(name)
         return version is not None and version.lower() != NOT_INSTALLED
 
+    def hidden_patterns(self) -> tuple[str, ...]:
+        """The patterns that are never shown (SSM parameters not declared String or
+        StringList): secrets, to be redacted wherever they would appear."""
+        return tuple(
+            p.pattern for p in self.preflight.ssm_parameters if p.pattern_shown != p.pattern
+        )
+
     def to_dict(self, *, reveal: bool = False) -> dict[str, Any]:
         """The spec as plain data (JSON-serialisable).
 

@@ -321,7 +321,10 @@ def check_ssm_parameter(inventory: Inventory, parameter: SsmParameterSpec) -> Ch
     if parameter.pattern and not re.search(parameter.pattern, value):
         shown = "(a SecureString: value not shown)" if secret else repr(value)
         return CheckResult(
-            False, parameter.name, f"value {shown} does not match {parameter.pattern!r}", observed
+            False,
+            parameter.name,
+            f"value {shown} does not match {parameter.pattern_shown!r}",
+            observed,
         )
     return CheckResult(True, parameter.name, f"{found.type} present", observed)
 
