@@ -223,3 +223,10 @@ def test_the_command_redacts_its_log_records(
     assert REDACTED in caplog.text
     assert logging.getLogRecordFactory() is factory  # the command's run is over: uninstalled
     capsys.readouterr()
+
+
+def test_the_secrets_doc_example_runs() -> None:
+    from test_docs import DOCS, blocks
+
+    (block,) = blocks(DOCS / "secrets.md", "python")
+    exec(compile(block, "docs/secrets.md", "exec"), {})
