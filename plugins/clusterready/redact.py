@@ -48,41 +48,46 @@ CREDENTIAL_VARIABLES = (
 
 _QUOTED = r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
 # A flat JSON object (an SSM parameter) that says it is a SecureString.
-_SECURE_OBJECT = re.compile(r"""\{[^{}]*["']Type["']\s*:\s*["']SecureString["'][^{}]*\}""")
+_SECURE_OBJECT = re.compile(r"""\{[^{}]*?["']Type["']\s*:\s*["']SecureString["'][^{}]*\}""")
 _VALUE_MEMBER = re.compile(rf"""(["']Value["']\s*:\s*){_QUOTED}""")
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+_KEYS = (
+    "SecretAccessKey|SessionToken|secret_key|aws_secret_access_key|aws_session_token|"
+    "X-Amz-Security-Token|client-key-data|password|id-token|refresh-token|access-token|token"
+)
+#: (words one of which must be in the lower-cased text, pattern, replacement): a regex
+#: runs only when its words are there, so a record without any costs a few ``in`` tests.
+_PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...] = (
     # SigV4: Credential=AKIA.../date/region/service/aws4_request, Signature=hex
-    (re.compile(r"(Credential=)[^/\s,'\"]+"), rf"\1{REDACTED}"),
-    (re.compile(r"(Signature=)[0-9a-fA-F]+"), rf"\1{REDACTED}"),
+    (("credential=",), re.compile(r"(Credential=)[^/\s,'\"]+"), rf"\1{REDACTED}"),
+    (("signature=",), re.compile(r"(Signature=)[0-9a-fA-F]+"), rf"\1{REDACTED}"),
     # access key ids of users and of temporary credentials
-    (re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{12,}\b"), REDACTED),
-    # JSON/dict members and XML elements of AWS credentials
     (
-        re.compile(
-            rf"""(["']?(?:SecretAccessKey|SessionToken|secret_key|token|aws_secret_access_key|"""
-            rf"""aws_session_token|X-Amz-Security-Token|client-key-data|password|id-token|"""
-            rf"""refresh-token|access-token)["']?\s*[:=]\s*b?){_QUOTED}""",
-            re.IGNORECASE,
-        ),
+        ("akia", "asia", "abia", "acca"),
+        re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{12,}\b"),
+        REDACTED,
+    ),
+    # JSON/dict members and XML elements of credentials, quoted values
+    (
+        ("secret", "token", "password", "key-data"),
+        re.compile(rf"""((?:{_KEYS})["']?\s*[:=]\s*b?){_QUOTED}""", re.IGNORECASE),
         rf"\1'{REDACTED}'",
     ),
     (
-        re.compile(
-            r"(<(SecretAccessKey|SessionToken|AccessKeyId)>)[^<]*(</\2>)",
-        ),
+        ("<secretaccesskey>", "<sessiontoken>", "<accesskeyid>"),
+        re.compile(r"(<(SecretAccessKey|SessionToken|AccessKeyId)>)[^<]*(</\2>)"),
         rf"\1{REDACTED}\3",
     ),
-    # headers and YAML: "X-Amz-Security-Token: abc", "token: abc", "password=abc"
+    # headers and YAML, unquoted values: "X-Amz-Security-Token: abc", "token: abc"
     (
-        re.compile(
-            r"""(\b(?:X-Amz-Security-Token|aws_secret_access_key|aws_session_token|"""
-            r"""client-key-data|password|id-token|refresh-token|access-token|token)"""
-            r"""\s*[:=]\s*)(?!['"<\s])[^\s,;'"}\]]+""",
-            re.IGNORECASE,
-        ),
+        ("secret", "token", "password", "key-data"),
+        re.compile(rf"""((?:{_KEYS})\s*[:=]\s*)(?!['"<\s])[^\s,;'"}}\]]+""", re.IGNORECASE),
         rf"\1{REDACTED}",
     ),
-    (re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*", re.IGNORECASE), rf"\1 {REDACTED}"),
+    (
+        ("bearer", "basic"),
+        re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*", re.IGNORECASE),
+        rf"\1 {REDACTED}",
+    ),
 )
 
 
@@ -120,9 +125,12 @@ class SecretFilter(logging.Filter):
         literal = self._literal
         if literal is not None:
             text = literal.sub(REDACTED, text)
-        text = _SECURE_OBJECT.sub(_redact_value, text)
-        for pattern, replacement in _PATTERNS:
-            text = pattern.sub(replacement, text)
+        lowered = text.lower()
+        if "securestring" in lowered:
+            text = _SECURE_OBJECT.sub(_redact_value, text)
+        for words, pattern, replacement in _PATTERNS:
+            if any(word in lowered for word in words):
+                text = pattern.sub(replacement, text)
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
