@@ -320,7 +320,7 @@ def test_ssm_parameters(account: Account) -> None:
         "value 'ami-0abc' does not match '^x'"
     )
     assert failed(check_ssm_parameter(inventory, P(name=secret, pattern="^x"))) == (
-        "value (a SecureString: value not shown) does not match '^x'"
+        "value (a SecureString: value not shown) does not match '<not shown>'"
     )
     assert failed(check_ssm_parameter(inventory, P(name=plain, type="SecureString"))) == (
         "type String, expected SecureString"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from clusterready.detik import Detik, KubectlSource, Query, StaticSource
+from clusterready.detik import Detik, KubectlSource, Query, StaticSource, parse
 from clusterready.detik.lint import lint
 from clusterready.errors import CannotEvaluate, DetikSyntaxError
 from clusterready.testing import FakeCluster
@@ -250,3 +250,40 @@ def test_d19_a_multi_line_value_is_matched_whole_in_process(
     assert outcome.rows == (("coredns", COREFILE.strip()),)
     first_line = Detik(KubectlSource(kubectl_argv), namespace="kube-system")
     assert first_line.verify(sentence, check=False).rows[0] == ("coredns", ".:53 {")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("there are " + "9" * 19 + " pods named 'x'", "a number of resources of at most 18 digits"),
+        (
+            "at most 2 times every 1000000000s to get pods named 'x' and verify that 'a' is 'b'",
+            "a delay of at most 9 digits",
+        ),
+        ("there are 2 pods named 'a{32768}'", "a POSIX extended regular expression"),
+    ],
+)
+def test_d17_numbers_and_regexes_have_limits(sentence: str, expected: str) -> None:
+    with pytest.raises(DetikSyntaxError) as caught:
+        parse(sentence)
+    assert caught.value.expected == expected
+    parse("there are 2 pods named 'a{32767}'")  # grep's own limit is fine
+
+
+def test_d18_a_property_kubectl_cannot_print_is_not_verified() -> None:
+    from clusterready.kube.jsonpath import project
+
+    class Pods:
+        def rows(self, query: Query) -> list[tuple[str, str]]:
+            pod = {"metadata": {"name": "metrics-1"}, "status": {"phase": "Running"}}
+            assert query.path is not None
+            return [("metrics-1", project(pod, query.path))]
+
+    outcome = Detik(Pods()).verify(
+        "'.status.phase[0]' is 'x' for pods named 'metrics'", check=False
+    )
+    assert outcome.status == 3
+    assert outcome.lines[-1] == (
+        "Cannot read .status.phase[0] of metrics-1: string is not array or slice "
+        "(the value there is Running)."
+    )

@@ -41,6 +41,13 @@ def test_spec_reference_documents_every_key(key: str) -> None:
     assert f"| `{key}` |" in (DOCS / "spec.md").read_text()
 
 
+def test_spec_reference_table_is_generated_from_the_field_docs() -> None:
+    """docs/spec.md's "Every key" table is reference_table(): regenerate it, never edit it."""
+    from clusterready.spec import reference_table
+
+    assert reference_table() + "\n" in (DOCS / "spec.md").read_text()
+
+
 @pytest.mark.parametrize(("name", "key"), PARAMETERS.items())
 def test_spec_reference_documents_every_parameter(name: str, key: str) -> None:
     assert f"| `{name}` | `{key}` |" in (DOCS / "spec.md").read_text()

@@ -149,6 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad usage; our contract says 4
         return int(ExitCode.USAGE_ERROR) if exc.code else 0
+    from clusterready.redact import install, secrets_filter
+
+    secrets_filter().add_environment()
+    uninstall = install()  # every log record of the command is redacted
     try:
         if args.command == "spec":
             return _spec(args)
@@ -180,6 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         shown = f" {err}" if isinstance(err, TryInterrupted) else f": {err or 'Ctrl-C'}"
         print(f"clusterready: interrupted{shown}", file=sys.stderr)
         return int(ExitCode.CANNOT_EVALUATE)
+    finally:
+        uninstall()
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import itertools
 import os
+import sys
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ import pytest
 
 from clusterready.errors import CannotEvaluate, Interrupted, SpecError, UsageError
 from clusterready.outcomes import ExitCode, Outcome, run_exit_code
-from clusterready.report import RunSummary
+from clusterready.report import RunSummary, path_problem
 from clusterready.shard import Shard
 from clusterready.spec import ENV_SPEC, ClusterSpec, apply_override
 
@@ -191,8 +192,10 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             f"clusterready: --detik-max-attempts: expected at least 1, found {attempts}"
         )
+    _check_json_report(config)
     config.stash[SPEC_KEY] = _load_spec(config)
     _configure_shard(config)
+    _redact_secrets(config, config.stash[SPEC_KEY])
     if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
         tracker = _RunTracker(config)
         config.pluginmanager.register(tracker, "clusterready-tracker")
@@ -246,6 +249,23 @@ class _ClockHooks:
 
     def pytest_runtest_logfinish(self) -> None:
         self.clock.end_check()
+
+
+def _redact_secrets(config: pytest.Config, spec: ClusterSpec) -> None:
+    """Every log record of the run goes through the secrets filter (any level, any handler)."""
+    from clusterready.redact import install, secrets_filter
+
+    secrets = secrets_filter()
+    secrets.add_environment()
+    secrets.add(*spec.hidden_patterns(), min_length=3)
+    config.add_cleanup(install(secrets))
+
+
+def _check_json_report(config: pytest.Config) -> None:
+    path = config.option.clusterready_json_report
+    problem = path_problem(path) if path else None
+    if problem:
+        raise pytest.UsageError(f"clusterready: --json-report: {problem}")
 
 
 def _load_spec(config: pytest.Config) -> ClusterSpec:
@@ -605,11 +625,16 @@ class _RunTracker:
         )
         path = self.config.option.clusterready_json_report
         if path:
-            self.summary.write(
-                path,
-                exit_code=int(session.exitstatus),
-                duration=time.monotonic() - self.started,
-            )
+            try:
+                self.summary.write(
+                    path,
+                    exit_code=int(session.exitstatus),
+                    duration=time.monotonic() - self.started,
+                )
+            except OSError as err:  # checked at the start; the disk may still fill up
+                sys.stderr.write(f"clusterready: --json-report: cannot write {path}: {err}\n")
+                if session.exitstatus != ExitCode.CHECKS_FAILED:
+                    session.exitstatus = ExitCode.USAGE_ERROR
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         reports = terminalreporter.stats.get(CANNOT_EVALUATE, [])

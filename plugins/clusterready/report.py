@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,18 +98,51 @@ class RunSummary:
         }
 
     def write(self, path: str | os.PathLike[str], *, exit_code: int, duration: float) -> None:
-        """Write the summary atomically (a reader never sees half a file)."""
+        """Write the summary atomically (a reader never sees half a file).
+
+        Raises :class:`OSError` when it cannot be written, leaving nothing behind.
+        """
+        problem = path_problem(path)
+        if problem:
+            raise IsADirectoryError(problem) if Path(path).is_dir() else OSError(problem)
         document = self.as_dict(exit_code=exit_code, duration=duration)
         write_atomically(path, json.dumps(document, indent=2) + "\n")
 
 
 def write_atomically(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file renamed over it."""
+    """Write ``text`` to ``path`` through a temporary file renamed over it; on any
+    error the temporary file is removed and the error raised."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def path_problem(path: str | os.PathLike[str]) -> str | None:
+    """Why a report could not be written at ``path`` (None when it looks writable):
+    checked before a run starts, so a bad path costs nothing.
+
+    >>> path_problem("/")
+    "'/' is a directory"
+    """
+    target = Path(path)
+    if target.is_dir():
+        return f"{str(path)!r} is a directory"
+    parent = target.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{str(parent)!r} is not a directory"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot write in {str(parent)!r}"
+    return None
 
 
 def first_line(text: str) -> str:

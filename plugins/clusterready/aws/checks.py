@@ -320,8 +320,9 @@ def check_ssm_parameter(inventory: Inventory, parameter: SsmParameterSpec) -> Ch
     value = found.value.reveal() if isinstance(found.value, Secret) else found.value
     if parameter.pattern and not re.search(parameter.pattern, value):
         shown = "(a SecureString: value not shown)" if secret else repr(value)
+        pattern = parameter.HIDDEN if secret else parameter.pattern  # it may give the value away
         return CheckResult(
-            False, parameter.name, f"value {shown} does not match {parameter.pattern!r}", observed
+            False, parameter.name, f"value {shown} does not match {pattern!r}", observed
         )
     return CheckResult(True, parameter.name, f"{found.type} present", observed)
 

@@ -88,7 +88,9 @@ class _Token:
 
 
 def _syntax_error(sentence: str, column: int, expected: str, found: str) -> DetikSyntaxError:
-    quoted = f'"{sentence}"' if len(sentence) <= 200 else shown(sentence, 200)
+    # one line whatever the sentence holds: control characters escaped, a long one cut
+    plain = len(sentence) <= 200 and sentence.isprintable()
+    quoted = f'"{sentence}"' if plain else shown(sentence, 200)
     return DetikSyntaxError(
         f"column {column}: expected {expected}, found {found} in {quoted}",
         sentence=sentence,
