@@ -131,6 +131,21 @@ def test_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert capsys.readouterr().err == f"clusterready: error: {tmp_path}/gone.json: no such file\n"
 
 
+@pytest.mark.parametrize("option", ["--json-report", "--junitxml"])
+def test_an_output_that_is_a_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str
+) -> None:
+    (tmp_path / "a.json").write_text(json.dumps(summary(("t.py::a", "passed"))))
+    outputs = {"--json-report": str(tmp_path / "o.json"), "--junitxml": str(tmp_path / "o.xml")}
+    outputs[option] = str(tmp_path)
+    code = main(["merge", str(tmp_path / "a.json"), *(x for kv in outputs.items() for x in kv)])
+    assert code == 4
+    assert (
+        capsys.readouterr().err == f"clusterready: error: {option}: '{tmp_path}' is a directory\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json"]  # nothing written
+
+
 def test_the_output_is_required(tmp_path: Path) -> None:
     (tmp_path / "a.json").write_text(json.dumps(summary()))
     assert main(["merge", str(tmp_path / "a.json")]) == 4

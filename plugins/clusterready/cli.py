@@ -256,8 +256,12 @@ def _merge(paths: Sequence[str], json_out: str, junit_out: str | None) -> int:
 
     from clusterready.junit import to_junit
     from clusterready.merge import load, merge
-    from clusterready.report import render_text, write_atomically
+    from clusterready.report import path_problem, render_text, write_atomically
 
+    for option, out in (("--json-report", json_out), ("--junitxml", junit_out)):
+        problem = path_problem(out) if out else None
+        if problem:
+            raise UsageError(f"{option}: {problem}")
     merged = merge([(path, load(path)) for path in paths])
     write_atomically(json_out, json.dumps(merged, indent=2) + "\n")
     if junit_out:
