@@ -177,6 +177,7 @@ def test_an_unreachable_cluster_during_a_try_is_exit_75(
     result.stdout.fnmatch_lines(
         [
             "*CannotEvaluate: cluster 'fake': cannot read discovery: "
-            "connection refused*last of 2 attempts of: at most 2 times*"
+            # the request gave up after its budget: no second attempt of the try
+            "connection refused*last of 1 attempts of: at most 2 times*"
         ]
     )
