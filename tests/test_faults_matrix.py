@@ -162,7 +162,6 @@ def test_fault_matrix(
             )
         elif target == "addons":
             shutil.copytree(ROOT / "tests_addons", pytester.path / "tests_addons")
-            (pytester.path / "conftest.py").write_text((ROOT / "conftest.py").read_text())
             result = pytester.runpytest_inprocess(
                 "-m", "addons", "--param", "METRICS-SERVER=v0.7.2", "--namespace", "kube-system",
                 "--kubeconfig", kubeconfig(fake, url, tmp_path), "--json-report", "r.json", *SMALL,

@@ -132,8 +132,12 @@ def _parser() -> argparse.ArgumentParser:
         help="merge the JSON summaries of a run's shards into the unsharded run's; "
         "exit with its code",
     )
-    merge.add_argument("summaries", nargs="+", metavar="SUMMARY.json")
-    merge.add_argument("--json-report", required=True, metavar="OUT.json")
+    merge.add_argument(
+        "summaries", nargs="+", metavar="SUMMARY.json", help="the shards' --json-report files"
+    )
+    merge.add_argument(
+        "--json-report", required=True, metavar="OUT.json", help="write the merged summary here"
+    )
     merge.add_argument("--junitxml", metavar="OUT.xml", help="also write JUnit XML")
 
     demo = command("demo", "run the shipped suites on the example spec against local fakes")
@@ -364,7 +368,9 @@ def _migrate_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Write one pytest module per .bats file (and a spec fragment for its "
         "aws-CLI preflight tests); report what was translated and what was left.",
     )
-    migrate.add_argument("files", nargs="+", metavar="FILE.bats")
+    migrate.add_argument(
+        "files", nargs="+", metavar="FILE.bats", help="the .bats files to migrate (one module each)"
+    )
     migrate.add_argument(
         "-o", "--output", metavar="DIR", help="where to write (default: beside each file)"
     )
