@@ -108,10 +108,9 @@ def test_checks_get_the_fixtures_and_the_markers(pytester: pytest.Pytester) -> N
         "kube",
         "-rs",
     )
-    outcomes = result.parseoutcomes()
     # the suite's own tests are skipped (metrics-server is not in the spec); -m kube
     # selects the marked checks and leaves test_unmarked out
-    assert outcomes == {"passed": 1, "skipped": 5, "deselected": 1}, result.stdout.str()
+    result.assert_outcomes(passed=1, skipped=5, deselected=1)
     result.stdout.fnmatch_lines(["SKIPPED *test_vpc.py:*: add-on 'istio' is 'none' in the spec*"])
 
 
