@@ -1,7 +1,9 @@
 """clusterready: check that an EKS cluster and its AWS account are production-ready.
 
 The library works without pytest; the pytest plugin (``clusterready.plugin``)
-is a thin layer over it.
+is a thin layer over it. (PYTEST_DONT_REWRITE: the library raises its own
+messages; ``clusterready run`` imports it before pytest starts, and pytest would
+otherwise warn that it cannot rewrite a module already imported.)
 
 >>> from clusterready import ClusterSpec
 >>> ClusterSpec.load(params=["CLUSTER_NAME=demo"]).cluster.name

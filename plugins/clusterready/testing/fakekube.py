@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
-from clusterready.testing.lifecycle import LoopbackServer
+from clusterready.testing.lifecycle import HttpLoopbackServer
 from clusterready.testing.selectors import (
     field_label_error,
     parse_fields,
@@ -117,7 +117,7 @@ class _Fault:
     drop: bool
 
 
-class FakeCluster(LoopbackServer):
+class FakeCluster(HttpLoopbackServer):
     """A Kubernetes API server on 127.0.0.1 (a random port), for tests.
 
     :param objects: objects to serve (dicts as ``kubectl get -o json`` shows them).
@@ -183,24 +183,9 @@ class FakeCluster(LoopbackServer):
 
     def stop(self) -> None:
         """Stop serving, cancel scheduled changes and pending delays."""
-        self._closing.set()
         for timer in self._timers:
             timer.cancel()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:PORT``."""
-        if self._server is None:
-            raise self.not_started("FakeCluster")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        self._close()
 
     @property
     def kubeconfig(self) -> str:

@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from clusterready.testing.lifecycle import LoopbackServer
+from clusterready.testing.lifecycle import HttpLoopbackServer
 
 __all__ = ["UNRESOLVABLE_URL", "FaultProxy", "ProxiedRequest", "closed_port"]
 
@@ -104,7 +104,7 @@ class ProxiedRequest:
     fault: str
 
 
-class FaultProxy(LoopbackServer):
+class FaultProxy(HttpLoopbackServer):
     """An HTTP proxy on 127.0.0.1 (a random port) in front of ``upstream``.
 
     :param upstream: the back end's URL (``http://127.0.0.1:PORT``).
@@ -138,22 +138,8 @@ class FaultProxy(LoopbackServer):
         return self
 
     def stop(self) -> None:
-        self._closing.set()  # ends hanging and trickling answers
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:PORT``."""
-        if self._server is None:
-            raise self.not_started("FaultProxy")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        """Stop proxying; hanging and trickling answers end."""
+        self._close()
 
     def kubeconfig(self, kubeconfig: str | Path) -> str:
         """A copy of ``kubeconfig`` (``FakeCluster.kubeconfig``) whose servers are this proxy."""

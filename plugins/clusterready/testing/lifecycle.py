@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import abc
+import tempfile
+import threading
+from http.server import ThreadingHTTPServer
 from types import TracebackType
 from typing import Self
 
@@ -35,3 +38,31 @@ class LoopbackServer(abc.ABC):
     @staticmethod
     def not_started(name: str) -> RuntimeError:
         return RuntimeError(f"{name} is not started: use it as a context manager")
+
+
+class HttpLoopbackServer(LoopbackServer):
+    """A LoopbackServer over an ``http.server`` on 127.0.0.1, with a private temporary
+    directory and an event that tells hanging answers the server is closing."""
+
+    _server: ThreadingHTTPServer | None
+    _tmp: tempfile.TemporaryDirectory[str] | None
+    _closing: threading.Event
+
+    def _close(self) -> None:
+        """Stop serving (hanging answers end), then remove the temporary directory."""
+        self._closing.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``."""
+        if self._server is None:
+            raise self.not_started(type(self).__name__)
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
