@@ -16,7 +16,7 @@ export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
 image/tools.sh
 
 build=$PWD/build
-version=$(python3 -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')
+version=$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' plugins/clusterready/version.py)  # the one source
 revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD 2>/dev/null || revision="$revision-dirty"
 source_url=${CLUSTERREADY_SOURCE:-$(git remote get-url origin 2>/dev/null || echo "file://$PWD")}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import yaml
 
 from clusterready.testing import FakeCluster, load_objects
 from clusterready.testing.moto import MotoServer, seed_account
+from clusterready.version import __version__
 
 from .conftest import INPUT, OUT, ROOT, Image
 
@@ -163,8 +163,7 @@ def test_the_root_filesystem_is_read_only_and_tmp_is_writable(image: Image) -> N
 def test_entrypoint_and_labels(image: Image) -> None:
     assert image.config["Entrypoint"] == ["clusterready"]
     labels = {k.rpartition(".")[2]: v for k, v in image.config["Labels"].items()}
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert labels["version"] == project["version"]
+    assert labels["version"] == __version__
     assert re.fullmatch(r"[0-9a-f]{40}(-dirty)?", labels["revision"]), labels
     assert re.match(r"(https|ssh|git|file)://|git@|/", labels["source"]), labels
     run = image.run(["--help"])
