@@ -218,10 +218,11 @@ def pytest_runtest_logreport(report):
         hold("worker-reporting")
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_sessionfinish():
+@pytest.hookimpl(wrapper=True)
+def pytest_sessionfinish():  # after the checks, before the reports are written
     if not WORKER:
         hold("controller-finishing")
+    return (yield)
 """
 
 
