@@ -257,3 +257,28 @@ def test_sigterm_at_any_moment_under_xdist(
             ("cannot-evaluate", "Interrupted: the run was stopped by SIGTERM"),
             ("cannot-evaluate", "Interrupted: not checked: the run was stopped by SIGTERM"),
         }, out
+
+
+@pytest.mark.parametrize("when", ["setup", "call", "teardown"])
+def test_sigterm_while_pytest_reports_a_check(pytester: pytest.Pytester, when: str) -> None:
+    # The signal lands in pytest's reporting code, between two phases of test_a: that
+    # check still gets a report (its next phase ends at once), and nothing escapes.
+    pytester.makeconftest(
+        f"""
+        import os, signal
+
+        def pytest_runtest_logreport(report):
+            if report.when == {when!r} and report.nodeid.endswith("test_a"):
+                os.kill(os.getpid(), signal.SIGTERM)
+        """
+    )
+    pytester.makepyfile(test_checks="def test_a(): pass\ndef test_b(): pass\n")
+    result = pytester.runpytest_inprocess("-p", "no:xdist", "--json-report", "r.json")
+    assert result.ret == 75, result.stdout.str()
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    tests = {t["id"]: t for t in json.loads((pytester.path / "r.json").read_text())["tests"]}
+    stop = "the run was stopped by SIGTERM"
+    assert tests["test_checks.py::test_b"]["message"] == f"Interrupted: not checked: {stop}"
+    assert tests["test_checks.py::test_a"]["outcome"] == (
+        "passed" if when == "teardown" else "cannot-evaluate"
+    )
