@@ -175,3 +175,110 @@ def test_a_bad_deadline_is_a_usage_error(
     result = pytester.runpytest_inprocess("--deadline", value)
     assert result.ret == 4
     assert result.stderr.lines[0] == f"ERROR: clusterready: --deadline: run.deadline: {expected}"
+
+
+# Each moment is a hook of the run under test that writes a file naming where it is
+# and then waits (at most 30 s) for the test to say the signal was sent: the signal
+# lands exactly there, on whichever process (the controller or a worker) holds it.
+MOMENTS = """
+import os, pathlib, time
+
+import pytest
+
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+MOMENT = os.environ["MOMENT"]
+
+
+def hold(where):
+    here = pathlib.Path(os.environ["MOMENT_DIR"])
+    if MOMENT != where or (here / "sent").exists():
+        return
+    (here / "moment").write_text(where)
+    for _ in range(600):
+        if (here / "sent").exists():
+            return
+        time.sleep(0.05)
+
+
+if WORKER:  # before the worker's pytest_configure: it has no handler yet
+    hold("worker-starting")
+
+
+def pytest_collection_modifyitems():
+    if WORKER:
+        hold("worker-collecting")
+
+
+def pytest_runtest_call(item):
+    hold("check-running")
+
+
+def pytest_runtest_logreport(report):
+    if WORKER and report.when == "setup":
+        hold("worker-reporting")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_sessionfinish():  # after the checks, before the reports are written
+    if not WORKER:
+        hold("controller-finishing")
+    return (yield)
+"""
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "worker-starting",
+        "worker-collecting",
+        "check-running",
+        "worker-reporting",
+        "controller-finishing",
+    ],
+)
+def test_sigterm_at_any_moment_under_xdist(
+    pytester: pytest.Pytester, moment: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makeconftest(MOMENTS)
+    pytester.makepyfile(test_checks="def test_a(): pass\ndef test_b(): pass\ndef test_c(): pass\n")
+    monkeypatch.setenv("MOMENT", moment)
+    monkeypatch.setenv("MOMENT_DIR", str(pytester.path))
+    proc = start(pytester.path, "-n", "2")
+    wait_for(pytester.path / "moment")
+    proc.send_signal(signal.SIGTERM)
+    (pytester.path / "sent").write_text("")
+    code, out = finish(proc)
+    assert code == 75, out
+    outcomes = summary(pytester.path)
+    assert set(outcomes) == {"test_a", "test_b", "test_c"}, out
+    for outcome, message in outcomes.values():
+        assert (outcome, message) in {
+            ("passed", ""),
+            ("cannot-evaluate", "Interrupted: the run was stopped by SIGTERM"),
+            ("cannot-evaluate", "Interrupted: not checked: the run was stopped by SIGTERM"),
+        }, out
+
+
+@pytest.mark.parametrize("when", ["setup", "call", "teardown"])
+def test_sigterm_while_pytest_reports_a_check(pytester: pytest.Pytester, when: str) -> None:
+    # The signal lands in pytest's reporting code, between two phases of test_a: that
+    # check still gets a report (its next phase ends at once), and nothing escapes.
+    pytester.makeconftest(
+        f"""
+        import os, signal
+
+        def pytest_runtest_logreport(report):
+            if report.when == {when!r} and report.nodeid.endswith("test_a"):
+                os.kill(os.getpid(), signal.SIGTERM)
+        """
+    )
+    pytester.makepyfile(test_checks="def test_a(): pass\ndef test_b(): pass\n")
+    result = pytester.runpytest_inprocess("-p", "no:xdist", "--json-report", "r.json")
+    assert result.ret == 75, result.stdout.str()
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    tests = {t["id"]: t for t in json.loads((pytester.path / "r.json").read_text())["tests"]}
+    stop = "the run was stopped by SIGTERM"
+    assert tests["test_checks.py::test_b"]["message"] == f"Interrupted: not checked: {stop}"
+    assert tests["test_checks.py::test_a"]["outcome"] == (
+        "passed" if when == "teardown" else "cannot-evaluate"
+    )

@@ -217,7 +217,6 @@ def _start_clock(config: pytest.Config) -> None:
         run.deadline,
         run.check_deadline,
         ends_at=float(ends_at) if ends_at else None,
-        forward_to_children=_distributed(config) and not worker,
     )
     if not worker:  # xdist workers inherit the environment: they end when the run does
         config.add_cleanup(_restore_env(ENV_ENDS_AT))
@@ -240,15 +239,43 @@ def _restore_env(name: str) -> Callable[[], None]:
 
 
 class _ClockHooks:
+    """A signal ends a check only inside one of its phases (clusterready.runclock)."""
+
     def __init__(self, clock: Any) -> None:
         self.clock = clock
+        self.workers: dict[str, int] = {}  # xdist worker id: its pid
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+    # Innermost wrappers: the other plugins' wrappers (logging, capture) run around them.
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
         self.clock.start_check()
+        with self.clock.phase():
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        with self.clock.phase():
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, None, None]:
+        with self.clock.phase(must_run=True):
+            return (yield)
 
     def pytest_runtest_logfinish(self) -> None:
         self.clock.end_check()
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodeready(self, node: Any) -> None:  # xdist, on the controller
+        pid = node.gateway._rinfo().pid  # asked by xdist when it started the worker
+        self.workers[node.gateway.id] = pid
+        self.clock.add_worker(pid)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any) -> None:
+        pid = self.workers.pop(node.gateway.id, None)
+        if pid is not None:
+            self.clock.remove_worker(pid)
 
 
 def _redact_secrets(config: pytest.Config, spec: ClusterSpec) -> None:
@@ -623,6 +650,8 @@ class _RunTracker:
             cannot_evaluate=self.cannot_evaluate,
             pytest_code=int(session.exitstatus),
         )
+        if self._stopped() and session.exitstatus == ExitCode.OK:
+            session.exitstatus = ExitCode.CANNOT_EVALUATE  # it did not run to its end
         path = self.config.option.clusterready_json_report
         if path:
             try:
@@ -636,7 +665,14 @@ class _RunTracker:
                 if session.exitstatus != ExitCode.CHECKS_FAILED:
                     session.exitstatus = ExitCode.USAGE_ERROR
 
+    def _stopped(self) -> str | None:
+        hooks = self.config.pluginmanager.get_plugin("clusterready-clock")
+        return None if hooks is None else hooks.clock.stopped
+
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        stopped = self._stopped()
+        if stopped:
+            terminalreporter.write_line(f"clusterready: {stopped}")
         reports = terminalreporter.stats.get(CANNOT_EVALUATE, [])
         if not reports:
             return
