@@ -51,8 +51,10 @@ def served(name: str | None) -> str:
 
 
 def same(template: str, ours: str, kubectl: str) -> bool:
-    """Recursive descent visits a map in Go's random order: compared as a multiset."""
-    if ".." in template and "ERROR" not in (ours, kubectl):
+    """Recursive descent and a wildcard over a map (``{*}``, ``.*``; not ``[*]`` over a
+    list) visit the map in Go's random order: those are compared as a multiset."""
+    over_a_map = ".." in template or "*" in template.replace("[*]", "")
+    if over_a_map and "ERROR" not in (ours, kubectl):
         return sorted(ours.split(",")) == sorted(kubectl.split(","))
     return ours == kubectl
 

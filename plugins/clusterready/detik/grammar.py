@@ -230,7 +230,7 @@ class _Parser:
                 self.sentence,
                 token.column,
                 "a property kubectl custom-columns accepts",
-                f"'{token.text}' ({err})",
+                f"{shown(token.text)} ({err})",
             ) from None
         return token.text
 
