@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 
 from clusterready.testing.moto import MotoServer
-from clusterready.version import USER_AGENT
 from conftest import ROOT
-from test_preflight_suite import account, run, suite
+from test_preflight_suite import account, run_recording_calls
 
 __all__ = ["account"]  # the seeded-account fixture, shared with tests/test_preflight_suite.py
 
@@ -55,16 +54,10 @@ def granted(document: dict[str, Any]) -> set[str]:
 def test_the_policy_grants_exactly_the_operations_the_suite_calls(
     pytester: pytest.Pytester, account: dict[str, Any], moto_server: MotoServer
 ) -> None:
-    before = len(moto_server.requests())
-    suite(pytester, account)
-    result, summary = run(pytester)
+    result, summary, calls = run_recording_calls(pytester, account, moto_server)
     assert result.ret == 0, result.stdout.str()[-3000:]
     assert summary["totals"]["passed"] == summary["totals"]["total"] > 0  # every check ran
-    called = {
-        f"{r.service}:{r.operation}"
-        for r in moto_server.requests(since=before)
-        if USER_AGENT in r.user_agent
-    }
+    called = set(calls)
     assert {c.split(":")[0] for c in called} <= SERVICES
     actions = granted(json.loads(POLICY.read_text()))
     regenerate = f"python tests/test_iam_policy.py {' '.join(sorted(called))}"

@@ -96,19 +96,28 @@ def test_same_results_with_xdist(pytester: pytest.Pytester, account: dict[str, A
     assert sorted(outcomes(serial_summary).values()).count("failed") == 1
 
 
-def test_every_aws_operation_is_a_read(
+def run_recording_calls(
     pytester: pytest.Pytester, account: dict[str, Any], moto_server: MotoServer
-) -> None:
-    """What the server received from clusterready: reads only, batched."""
+) -> tuple[pytest.RunResult, dict[str, Any], list[str]]:
+    """The suite on ``account``, and every AWS operation clusterready sent during it
+    (``service:Operation``, from the server's own request log)."""
     before = len(moto_server.requests())
     suite(pytester, account)
-    result, _ = run(pytester)
-    assert result.ret == 0
+    result, summary = run(pytester)
     calls = [
         f"{r.service}:{r.operation}"
         for r in moto_server.requests(since=before)
         if USER_AGENT in r.user_agent
     ]
+    return result, summary, calls
+
+
+def test_every_aws_operation_is_a_read(
+    pytester: pytest.Pytester, account: dict[str, Any], moto_server: MotoServer
+) -> None:
+    """What the server received from clusterready: reads only, batched."""
+    result, _, calls = run_recording_calls(pytester, account, moto_server)
+    assert result.ret == 0
     assert all(c.split(":")[1].startswith(("Describe", "Get", "List")) for c in calls), calls
     assert sorted(set(calls)) == [
         "cloudformation:ListExports",

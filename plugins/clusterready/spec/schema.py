@@ -425,13 +425,8 @@ class ClusterSpec:
         environ: Mapping[str, str] | None = None,
         base_dir: str | os.PathLike[str] | None = None,
     ) -> ClusterSpec:
-        """Resolve a spec from its sources, later ones winning.
-
-        ``spec`` is a path; without it ``CLUSTERREADY_SPEC`` (a path or inline
-        JSON) from ``environ`` (default ``os.environ``) is read. ``params`` are
-        ``NAME=VALUE`` Argo workflow parameters, ``sets`` are
-        ``dotted.key=value`` overrides.
-        """
+        """Resolve a spec from its sources, later ones winning
+        (:func:`clusterready.spec.sources.load` says which)."""
         from clusterready.spec.sources import load  # the sources build on the schema
 
         return load(cls, spec, params=params, sets=sets, environ=environ, base_dir=base_dir)
