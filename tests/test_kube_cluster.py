@@ -89,6 +89,21 @@ def test_items_carry_kind_and_api_version(cluster: Cluster) -> None:
     assert (deployment["kind"], deployment["apiVersion"]) == ("Deployment", "apps/v1")
 
 
+def test_get_reads_one_object_and_none_when_it_is_missing(cluster: Cluster) -> None:
+    pod = cluster.get("po", "nginx-6799fc88d8-yy8wj", namespace="demo")
+    assert pod is not None
+    assert (pod["kind"], pod["metadata"]["namespace"]) == ("Pod", "demo")
+    assert cluster.get("pods", "nginx-6799fc88d8-yy8wj") is None  # not in "default"
+    assert cluster.get("namespace", "demo", namespace="ignored") is not None
+
+
+def test_get_still_cannot_evaluate_when_refused(state_cluster: FakeCluster) -> None:
+    state_cluster.fail("/api/v1/namespaces/demo/pods/web", status=403, times=1)
+    cluster = Cluster.from_kubeconfig(state_cluster.kubeconfig)
+    with pytest.raises(CannotEvaluate, match="cannot get pod 'web' in namespace 'demo'"):
+        cluster.get("pods", "web", namespace="demo")
+
+
 def test_all_namespaces(cluster: Cluster) -> None:
     assert len(cluster.list("pods", all_namespaces=True)) == 8
 

@@ -25,7 +25,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import urllib3
 
@@ -36,7 +36,14 @@ from clusterready.errors import CannotEvaluate
 from clusterready.kube.discovery import Discovery, ResourceType
 from clusterready.version import USER_AGENT
 
-__all__ = ["Cluster", "RequestPolicy"]
+__all__ = ["Cluster", "ObjectNotFound", "RequestPolicy"]
+
+
+class ObjectNotFound(CannotEvaluate):
+    """The server answered 404: no such object (or no such namespace)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=False)
 
 
 class Cluster:
@@ -164,6 +171,31 @@ class Cluster:
                 return items
             query["continue"] = token
 
+    def get(self, resource: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
+        """One object as a raw JSON dict, or ``None`` when the server has no such object.
+
+        The namespace defaults to the context's; cluster-scoped types ignore it.
+
+        >>> from clusterready.testing import FakeCluster
+        >>> node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "ip-10-0-1-5"}}
+        >>> with FakeCluster(objects=[node]) as fake:
+        ...     cluster = Cluster.from_kubeconfig(fake.kubeconfig)
+        ...     cluster.get("node", "ip-10-0-1-5")["kind"], cluster.get("node", "gone")
+        ('Node', None)
+        """
+        rtype = self.resolve(resource)
+        ns = (namespace or self.namespace) if rtype.namespaced else None
+        path = rtype.collection_path(ns) + "/" + quote(name, safe="")
+        what = f"get {rtype.singular or rtype.kind.lower()} {name!r}"
+        what += f" in namespace {ns!r}" if ns else ""
+        try:
+            obj = self._get_json(path, {}, what)
+        except ObjectNotFound:
+            return None
+        obj.setdefault("kind", rtype.kind)
+        obj.setdefault("apiVersion", rtype.api_version)
+        return obj
+
     # ------------------------------------------------------------------ HTTP
 
     def _get_json(self, path: str, query: Mapping[str, str], what: str) -> dict[str, Any]:
@@ -216,6 +248,8 @@ class Cluster:
                 else "the credentials lack permission"
             )
             raise Refused(f"{failing} ({hint}): {summary}")
+        if status == 404:
+            raise ObjectNotFound(f"{failing}: {summary}")
         raise CannotEvaluate(f"{failing}: {summary}", retryable=False)
 
     def _transport_problem(self, err: urllib3.exceptions.HTTPError) -> str:
