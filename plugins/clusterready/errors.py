@@ -10,6 +10,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import NamedTuple
+
+
+class ObjectRef(NamedTuple):
+    """One Kubernetes object a check is about: its Kind, name and namespace.
+
+    >>> str(ObjectRef("Pod", "coredns-5d78c9869d-4xj2k", "kube-system"))
+    'Pod kube-system/coredns-5d78c9869d-4xj2k'
+    >>> str(ObjectRef("Node", "ip-10-0-1-5.ec2.internal"))
+    'Node ip-10-0-1-5.ec2.internal'
+    """
+
+    kind: str
+    name: str
+    namespace: str | None = None
+
+    def __str__(self) -> str:
+        return (
+            f"{self.kind} {self.namespace}/{self.name}"
+            if self.namespace
+            else (f"{self.kind} {self.name}")
+        )
+
 
 class ClusterReadyError(Exception):
     """Base class of every error clusterready raises on purpose."""
@@ -22,7 +46,17 @@ class CheckFailed(AssertionError):
     Traceback (most recent call last):
     ...
     clusterready.errors.CheckFailed: 2 pods expected, 1 found
+
+    ``subjects`` names the objects the failure is about; the report gathers their
+    diagnostics (conditions, container states, events, logs).
+
+    >>> CheckFailed("not ready", subjects=[ObjectRef("Pod", "web-1", "demo")]).subjects
+    (ObjectRef(kind='Pod', name='web-1', namespace='demo'),)
     """
+
+    def __init__(self, message: str = "", *, subjects: Iterable[ObjectRef] = ()) -> None:
+        super().__init__(message)
+        self.subjects: tuple[ObjectRef, ...] = tuple(subjects)
 
 
 class CannotEvaluate(ClusterReadyError):
