@@ -335,3 +335,44 @@ def test_kubeconfig_from_the_environment(
 ) -> None:
     monkeypatch.setenv("KUBECONFIG", state_cluster.kubeconfig)
     assert Cluster.from_kubeconfig().list("pods", namespace="demo")
+
+
+def test_logs_are_read_with_their_bounds(state_cluster: FakeCluster) -> None:
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "cni-1", "namespace": "kube-system"},
+        "spec": {"containers": [{"name": "aws-node"}, {"name": "aws-eks-nodeagent"}]},
+    }
+    state_cluster.apply(pod)
+    try:
+        state_cluster.set_logs(
+            "cni-1", "one\ntwo\nthree\n", namespace="kube-system", container="aws-node"
+        )
+        cluster = Cluster.from_kubeconfig(state_cluster.kubeconfig)
+        text = cluster.logs("cni-1", "kube-system", container="aws-node", tail_lines=2)
+        assert text == "two\nthree\n"
+        with pytest.raises(CannotEvaluate, match="a container name must be specified"):
+            cluster.logs("cni-1", "kube-system")
+    finally:
+        state_cluster.delete("Pod", "cni-1", "kube-system")
+
+
+def test_readyz_reports_failed_checks_as_an_answer(state_cluster: FakeCluster) -> None:
+    cluster = Cluster.from_kubeconfig(state_cluster.kubeconfig)
+    assert cluster.readyz() == (True, 200, (), cluster.readyz().text)
+    state_cluster.set_health("etcd", "informer-sync")
+    try:
+        health = cluster.readyz()
+        assert (health.ok, health.status, health.failed) == (False, 500, ("etcd", "informer-sync"))
+        assert health.text.endswith("readyz check failed\n")
+    finally:
+        state_cluster.set_health()
+
+
+def test_a_500_without_a_health_report_is_retried(state_cluster: FakeCluster) -> None:
+    state_cluster.fail("/readyz", status=500, times=1)
+    sleeps = Sleeps()
+    cluster = Cluster.from_kubeconfig(state_cluster.kubeconfig, sleep=sleeps)
+    assert cluster.readyz().ok
+    assert len(sleeps) == 1

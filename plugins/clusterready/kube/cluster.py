@@ -24,7 +24,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import quote, urlencode
 
 import urllib3
@@ -36,7 +36,19 @@ from clusterready.errors import CannotEvaluate
 from clusterready.kube.discovery import Discovery, ResourceType
 from clusterready.version import USER_AGENT
 
-__all__ = ["Cluster", "ObjectNotFound", "RequestPolicy"]
+__all__ = ["Cluster", "Health", "ObjectNotFound", "RequestPolicy"]
+
+_T = TypeVar("_T")
+
+
+class Health(NamedTuple):
+    """What ``/readyz`` (or ``/livez``) answered: ``ok``, the HTTP status, the names
+    of the failed checks (``etcd``, ...) and the server's text."""
+
+    ok: bool
+    status: int
+    failed: tuple[str, ...]
+    text: str
 
 
 class ObjectNotFound(CannotEvaluate):
@@ -196,21 +208,98 @@ class Cluster:
         obj.setdefault("apiVersion", rtype.api_version)
         return obj
 
+    def logs(
+        self,
+        pod: str,
+        namespace: str | None = None,
+        *,
+        container: str | None = None,
+        tail_lines: int | None = None,
+        limit_bytes: int | None = None,
+        previous: bool = False,
+    ) -> str:
+        """What ``kubectl logs`` shows of a pod's container (``pods/log`` is a read).
+
+        ``tail_lines`` and ``limit_bytes`` bound it; ``previous`` reads the
+        container's previous run (a crash-looping one's last words).
+
+        >>> from clusterready.testing import FakeCluster
+        >>> pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web-1"},
+        ...        "spec": {"containers": [{"name": "web"}]}}
+        >>> with FakeCluster(objects=[pod]) as fake:
+        ...     fake.set_logs("web-1", "starting\\nlistening on :8080\\n")
+        ...     cluster = Cluster.from_kubeconfig(fake.kubeconfig)
+        ...     cluster.logs("web-1", tail_lines=1)
+        'listening on :8080\\n'
+        """
+        ns = namespace or self.namespace
+        query: dict[str, str] = {}
+        if container:
+            query["container"] = container
+        if tail_lines is not None:
+            query["tailLines"] = str(tail_lines)
+        if limit_bytes is not None:
+            query["limitBytes"] = str(limit_bytes)
+        if previous:
+            query["previous"] = "true"
+        path = f"/api/v1/namespaces/{quote(ns, safe='')}/pods/{quote(pod, safe='')}/log"
+        what = f"read the log of pod {pod!r} in namespace {ns!r}"
+        return self._get(path, query, what, _text, accept="text/plain, */*")
+
+    def readyz(self, endpoint: str = "readyz") -> Health:
+        """The API server's own health report (``/readyz?verbose``, or ``livez``).
+
+        A 500 that lists failed checks is an answer, not an outage: it is returned.
+
+        >>> from clusterready.testing import FakeCluster
+        >>> with FakeCluster() as fake:
+        ...     cluster = Cluster.from_kubeconfig(fake.kubeconfig)
+        ...     healthy = cluster.readyz().ok
+        ...     fake.set_health("etcd")
+        ...     healthy, cluster.readyz().failed
+        (True, ('etcd',))
+        """
+        return self._get(
+            f"/{endpoint}",
+            {"verbose": ""},
+            f"read /{endpoint}",
+            _health,
+            accept="text/plain, */*",
+            answers=(200, 500),
+        )
+
     # ------------------------------------------------------------------ HTTP
 
     def _get_json(self, path: str, query: Mapping[str, str], what: str) -> dict[str, Any]:
+        return self._get(path, query, what, _json_object)
+
+    def _get(
+        self,
+        path: str,
+        query: Mapping[str, str],
+        what: str,
+        decode: Callable[[str, int, bytes], _T],
+        *,
+        accept: str = "application/json",
+        answers: tuple[int, ...] = (200,),
+    ) -> _T:
+        """GET within the retry budget; ``decode`` turns an answer whose status is
+        one of ``answers`` into the result (raising Transient to retry)."""
         url = self.server + path + ("?" + urlencode(query) if query else "")
         failing = f"cluster {self.name!r}: cannot {what}"
         return within_budget(
-            lambda seconds: self._get_once(url, path, failing, seconds),
+            lambda seconds: decode(path, *self._get_once(url, failing, seconds, accept, answers)),
             self.policy,
             self.breaker,
             failing,
             self._sleep,
         )
 
-    def _get_once(self, url: str, path: str, failing: str, seconds: float) -> dict[str, Any]:
-        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+    def _get_once(
+        self, url: str, failing: str, seconds: float, accept: str, answers: tuple[int, ...]
+    ) -> tuple[int, bytes]:
+        path = url[len(self.server) :].partition("?")[0]
+        headers = {"Accept": accept, "User-Agent": USER_AGENT}
         if self._auth is not None:
             headers.update(self._auth())
         timeout = urllib3.Timeout(
@@ -227,14 +316,8 @@ class Cluster:
                     raise Transient(f"{DeadlineExceeded(seconds)} from {self.server}") from None
                 raise Transient(self._transport_problem(err)) from None
         status = response.status
-        if status == 200:
-            try:
-                body = json.loads(response.data)
-            except ValueError:
-                raise Transient(f"GET {path}: the answer is not JSON") from None
-            if not isinstance(body, dict):
-                raise Transient(f"GET {path}: the answer is not a JSON object")
-            return body
+        if status in answers:
+            return status, response.data
         message = _status_message(response.data)
         summary = f"GET {path}: {status} {response.reason or ''}".rstrip()
         if message:
@@ -274,6 +357,28 @@ class Cluster:
         if "ConnectionResetError" in repr(err):
             return f"the connection was reset ({self.server})"
         return f"connection error: {_first_line(err)} ({self.server})"
+
+
+def _json_object(path: str, status: int, data: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(data)
+    except ValueError:
+        raise Transient(f"GET {path}: the answer is not JSON") from None
+    if not isinstance(body, dict):
+        raise Transient(f"GET {path}: the answer is not a JSON object")
+    return body
+
+
+def _text(path: str, status: int, data: bytes) -> str:
+    return data.decode("utf-8", "replace")
+
+
+def _health(path: str, status: int, data: bytes) -> Health:
+    text = data.decode("utf-8", "replace")
+    failed = tuple(re.findall(r"^\[-\](\S+) failed", text, re.MULTILINE))
+    if status != 200 and not failed:  # a 500 that is not the server's health report
+        raise Transient(f"GET {path}: {status}: {_status_message(data) or 'no health report'}")
+    return Health(status == 200, status, failed, text)
 
 
 def _status_message(data: bytes) -> str:

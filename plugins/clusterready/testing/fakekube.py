@@ -156,6 +156,7 @@ class FakeCluster(HttpLoopbackServer):
         self._thread: threading.Thread | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._logs: dict[tuple[str, str], dict[str, str]] = {}
+        self._failing_checks: tuple[str, ...] = ()
         for kind in (*BUILTIN_KINDS, *kinds):
             self._kinds[(kind.group, kind.plural)] = kind
         for namespace in ("default", "kube-system"):
@@ -272,6 +273,22 @@ class FakeCluster(HttpLoopbackServer):
                 names = [c.get("name", "") for c in _containers(found)] if found else []
                 container = names[0] if names else ""
             self._logs.setdefault((namespace, pod), {})[container] = text
+
+    def set_health(self, *failing: str) -> None:
+        """Make ``/readyz`` and ``/livez`` report these checks failed (``etcd``,
+        ``informer-sync``, ...), answering 500 as an API server does; none: healthy.
+
+        >>> import urllib.error, urllib.request
+        >>> with FakeCluster() as fake:
+        ...     fake.set_health("etcd")
+        ...     try:
+        ...         urllib.request.urlopen(fake.url + "/readyz?verbose")
+        ...     except urllib.error.HTTPError as err:
+        ...         print(err.code, err.read().decode().splitlines()[2])
+        500 [-]etcd failed: reason withheld
+        """
+        with self._lock:
+            self._failing_checks = failing
 
     def objects(self, kind: str) -> list[Obj]:
         """Deep copies of the stored objects of a Kind (or plural)."""
@@ -436,6 +453,8 @@ class FakeCluster(HttpLoopbackServer):
         parts = [p for p in path.split("/") if p]
         if parts == ["version"]:
             return 200, dict(self.version)
+        if parts in (["readyz"], ["livez"]):
+            return self._health(parts[0], "verbose" in query)
         if parts == ["api"]:
             return 200, {
                 "kind": "APIVersions",
@@ -451,6 +470,20 @@ class FakeCluster(HttpLoopbackServer):
         if parts[:1] == ["apis"] and len(parts) >= 3:
             return self._serve_group(parts[1], parts[2], parts[3:], query, accept)
         return _status(404, "NotFound", "the server could not find the requested resource")
+
+    _HEALTH_CHECKS = ("ping", "log", "etcd", "informer-sync", "poststarthook/start-informers")
+
+    def _health(self, endpoint: str, verbose: bool) -> tuple[int, str]:
+        with self._lock:
+            failing = self._failing_checks
+        if not failing and not verbose:
+            return 200, "ok"
+        checks = (*self._HEALTH_CHECKS, *(c for c in failing if c not in self._HEALTH_CHECKS))
+        lines = [
+            f"[-]{c} failed: reason withheld" if c in failing else f"[+]{c} ok" for c in checks
+        ]
+        verdict = f"{endpoint} check failed" if failing else f"{endpoint} check passed"
+        return (500 if failing else 200), "\n".join([*lines, verdict]) + "\n"
 
     def _group_list(self) -> Obj:
         groups: dict[str, list[str]] = {}
