@@ -89,5 +89,5 @@ def test_bad_max_attempts_is_a_usage_error(pytester: pytest.Pytester, attempts: 
     result = pytester.runpytest("--detik-max-attempts", attempts)
     assert result.ret == 4
     result.stderr.fnmatch_lines(
-        [f"ERROR: clusterready: --detik-max-attempts: expected at least 1, found {attempts}"]
+        [f"ERROR: clusterready: --max-attempts: expected at least 1, found {attempts}"]
     )
