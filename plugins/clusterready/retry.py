@@ -132,9 +132,7 @@ def eventually(
             return False
         return True
 
-    tried = retry(
-        attempt, times=capped(times, max_attempts), every=every, passed=bool, sleep=sleep
-    )
+    tried = retry(attempt, times=capped(times, max_attempts), every=every, passed=bool, sleep=sleep)
     if check_result:
         return check_result[-1]
     count = f"{tried.attempts} attempt{'s' if tried.attempts != 1 else ''}"
