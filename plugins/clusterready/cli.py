@@ -24,7 +24,7 @@ from clusterready.errors import CannotEvaluate, UsageError
 from clusterready.outcomes import ExitCode
 
 if TYPE_CHECKING:
-    from clusterready.detik import Outcome
+    from clusterready.detik import DetikResult
     from clusterready.kube import Cluster
 
 
@@ -322,7 +322,7 @@ def _check(args: argparse.Namespace) -> int:
     return int(ExitCode.CHECKS_FAILED)
 
 
-def _missing_namespace(cluster: Cluster, outcome: Outcome) -> str:
+def _missing_namespace(cluster: Cluster, outcome: DetikResult) -> str:
     """A hint when a failed check found nothing in a namespace the cluster does not have
     (one more request, on failure only; none when namespaces cannot be listed)."""
     import difflib

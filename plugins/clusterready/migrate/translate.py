@@ -947,7 +947,7 @@ def _why(words: list[Word], text: str, setup: bool = False) -> str:
         or "${lines[" in text
         or first.startswith(("assert_", "refute_"))
     ):
-        return "checks a command's output: assert on the Outcome's lines instead"
+        return "checks a command's output: assert on the DetikResult's lines instead"
     if setup:
         return "set-up or tear-down: do it in the pipeline, or write a fixture"
     return f"a shell command ({first or text.split()[0]}) migrate does not translate"
