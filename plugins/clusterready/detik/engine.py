@@ -222,17 +222,7 @@ class Detik:
     def _run(self, sentence: str, verb: str, check: bool) -> DetikResult:
         __tracebackhide__ = True
         try:
-            stmt = parse(sentence)
-            if stmt.verb != verb:
-                other = "try_" if stmt.verb == "try" else "verify"
-                raise DetikSyntaxError(
-                    f"expected a {verb} sentence, found a {stmt.verb} sentence "
-                    f'(use {other}()) in "{sentence}"',
-                    sentence=sentence,
-                    column=1,
-                    expected=f"a {verb} sentence",
-                    found=f"a {stmt.verb} sentence",
-                )
+            stmt = parse(sentence, verb, hint="use try_()" if verb == "verify" else "use verify()")
         except DetikSyntaxError:
             if check:
                 raise
