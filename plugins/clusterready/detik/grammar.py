@@ -88,16 +88,7 @@ class _Token:
 
 
 def _syntax_error(sentence: str, column: int, expected: str, found: str) -> DetikSyntaxError:
-    # one line whatever the sentence holds: control characters escaped, a long one cut
-    plain = len(sentence) <= 200 and sentence.isprintable()
-    quoted = f'"{sentence}"' if plain else shown(sentence, 200)
-    return DetikSyntaxError(
-        f"column {column}: expected {expected}, found {found} in {quoted}",
-        sentence=sentence,
-        column=column,
-        expected=expected,
-        found=found,
-    )
+    return DetikSyntaxError(expected, found=found, sentence=sentence, column=column)
 
 
 def _tokens(sentence: str) -> list[_Token]:
@@ -376,11 +367,26 @@ class _Parser:
         return " ".join(f"'{t.text}'" if t.quoted else t.text for t in self.tokens)
 
 
-def parse(sentence: str) -> Statement:
-    """Parse a DETIK sentence (a verify or a try form).
+def parse(sentence: str, verb: str | None = None, *, hint: str = "") -> Statement:
+    """Parse a DETIK sentence (a verify or a try form; with ``verb``, that one only).
 
-    Whitespace between words is free; inside quotes it is kept as written.
+    Whitespace between words is free; inside quotes it is kept as written. A
+    sentence of the other verb is a syntax error too, ``hint`` saying how to
+    run it instead.
+
+    >>> parse("there is 1 pod named 'x'", "try", hint="use verify()")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    clusterready.errors.DetikSyntaxError: expected a try sentence, found a verify sentence (use ...
     """
     if not sentence.strip():
         raise _syntax_error(sentence, 1, "a DETIK sentence", "an empty expression")
-    return _Parser(sentence).parse()
+    statement = _Parser(sentence).parse()
+    if verb is not None and statement.verb != verb:
+        raise DetikSyntaxError(
+            f"a {verb} sentence",
+            found=f"a {statement.verb} sentence",
+            sentence=sentence,
+            hint=hint,
+        )
+    return statement
