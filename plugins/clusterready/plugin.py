@@ -36,7 +36,6 @@ SPEC_KEY = pytest.StashKey[ClusterSpec]()
 SPEC_SOURCE_KEY = pytest.StashKey[str]()
 
 CANNOT_EVALUATE = "cannot evaluate"  # the terminal's category for such reports
-CLUSTER_CHECKS = "cluster"  # addon("cluster"): the cluster-level checks, never skipped
 
 MARKERS = {
     "preflight": "preflight: a check of the AWS account before the cluster is built "
@@ -383,7 +382,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             # `-k "addon[metrics-server]"` selects one add-on's checks, wherever they are
             # (the brackets keep `addon[aws-node]` from matching a longer name).
             item.extra_keyword_matches.add(f"addon[{name}]")
-            if spec is not None and name != CLUSTER_CHECKS and not spec.addon_enabled(name):
+            if spec is not None and not spec.addon_enabled(name):
                 version = spec.addon_version(name)
                 reason = (
                     f"add-on {name!r} is not in the spec"
