@@ -335,7 +335,9 @@ class Detik:
         try:
             rows = self.source.rows(self._query(stmt))
         except JsonPathError as err:  # the cluster answered; the property fails on its data
-            return _Attempt(False, (messages.cannot_read_property(err),), (), 0)
+            return _Attempt(
+                passed=False, lines=(messages.cannot_read_property(err),), rows=(), seen=0
+            )
         name = compile_ere(stmt.name)
         kept = tuple((n, v) for n, v in rows if name.search(n))
         if stmt.form == "count":
@@ -344,7 +346,7 @@ class Detik:
             line = messages.found(
                 len(kept), stmt.resource, stmt.name, stmt.op, stmt.expected, passed
             )
-            return _Attempt(passed, (line,), kept, len(rows))
+            return _Attempt(passed=passed, lines=(line,), rows=kept, seen=len(rows))
         lines: list[str] = []
         valid = invalid = 0
         if not kept and not (stmt.form == "find" and stmt.count == 0):
@@ -365,7 +367,7 @@ class Detik:
                 )
         else:
             passed = invalid == 0 and valid > 0
-        return _Attempt(passed, tuple(lines), kept, len(rows))
+        return _Attempt(passed=passed, lines=tuple(lines), rows=kept, seen=len(rows))
 
     def _check_value(self, stmt: Statement, element: str, value: str) -> tuple[bool, str]:
         if stmt.op == "is":

@@ -200,6 +200,19 @@ class _Parser:
         self._regex(token)
         return token.text
 
+    def _named(self) -> tuple[str, str]:
+        """``<type> named '<name>'``: the resource type and the name's regular expression."""
+        resource = self._type()
+        self._word("named")
+        return resource, self._name()
+
+    def _value(self, op: Op) -> str:
+        """The quoted value (``is``) or regular expression (``matches``) compared with."""
+        token = self._quoted("a value" if op == "is" else "a regular expression")
+        if op == "matches":
+            self._regex(token)
+        return token.text
+
     def _regex(self, token: _Token) -> None:
         try:
             compile_ere(token.text)
@@ -259,26 +272,18 @@ class _Parser:
             token = self._match(_INT, "a number of resources")[0]
             self._bounded(token, token.text, "a number of resources")
             card = token.text
-        resource = self._type()
-        self._word("named")
-        name = self._name()
+        resource, name = self._named()
         self._end()
         return Statement(self._text(), "verify", "count", resource, name, op, card, count=int(card))
 
     def _property_verify(self) -> Statement:
         prop = self._property()
         op: Op = "is" if self._word("is", "matches") == "is" else "matches"
-        value = self._quoted("a value" if op == "is" else "a regular expression")
-        if op == "matches":
-            self._regex(value)
+        value = self._value(op)
         self._word("for")
-        resource = self._type()
-        self._word("named")
-        name = self._name()
+        resource, name = self._named()
         self._end()
-        return Statement(
-            self._text(), "verify", "property", resource, name, op, value.text, prop=prop
-        )
+        return Statement(self._text(), "verify", "property", resource, name, op, value, prop=prop)
 
     def _try(self) -> Statement:
         self._word("at")
@@ -303,9 +308,7 @@ class _Parser:
         return self._try_find(times, delay)
 
     def _try_get(self, times: int, delay: int) -> Statement:
-        resource = self._type()
-        self._word("named")
-        name = self._name()
+        resource, name = self._named()
         self._word("and")
         self._word("verify")
         self._word("that")
@@ -313,16 +316,14 @@ class _Parser:
         op: Op
         if self._word("is", "matches") == "matches":
             op = "matches"
-            token = self._quoted("a regular expression")
-            self._regex(token)
-            value = token.text
+            value = self._value(op)
         elif self._is("more", "less"):
             op = ">" if self._word("more", "less") == "more" else "<"
             self._word("than")
             value = self._number("a number")
         else:
             op = "is"
-            value = self._quoted("a value").text
+            value = self._value(op)
         self._end()
         return Statement(
             self._text(),
@@ -339,15 +340,11 @@ class _Parser:
 
     def _try_find(self, times: int, delay: int) -> Statement:
         count = self._int("a number of resources to find")
-        resource = self._type()
-        self._word("named")
-        name = self._name()
+        resource, name = self._named()
         self._word("with")
         prop = self._property()
         op: Op = "is" if self._word("being", "matching") == "being" else "matches"
-        token = self._quoted("a value" if op == "is" else "a regular expression")
-        if op == "matches":
-            self._regex(token)
+        value = self._value(op)
         self._end()
         return Statement(
             self._text(),
@@ -356,7 +353,7 @@ class _Parser:
             resource,
             name,
             op,
-            token.text,
+            value,
             prop=prop,
             count=count,
             times=times,
