@@ -74,8 +74,7 @@ def main(argv: Sequence[str]) -> int:
     try:
         objects = scenarios.scenario(args.scenario) if args.scenario else []
         objects += load_objects(*args.state)
-        kinds = scenarios.KINDS if args.scenario else ()
-        fake = FakeCluster(objects=objects, version=args.version_minor, kinds=kinds)
+        fake = FakeCluster(objects=objects, version=args.version_minor)
     except (StateError, ValueError) as err:  # ValueError: an object FakeCluster refuses
         print(f"python -m clusterready.testing: error: {err}", file=sys.stderr)
         return USAGE_ERROR

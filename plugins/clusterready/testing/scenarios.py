@@ -36,12 +36,11 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from clusterready.addons import REGISTRY, AddOn, Workload
-from clusterready.testing.fakekube import LOGS_API_VERSION, FakeCluster, ResourceKind
+from clusterready.testing.fakekube import LOGS_API_VERSION, FakeCluster
 
 __all__ = [
     "BREAKAGES",
     "CLUSTER_NAME",
-    "KINDS",
     "KUBERNETES_VERSION",
     "NODES",
     "VERSIONS",
@@ -163,35 +162,6 @@ _WEBHOOKS = {
     ("validating", "istio-validator-istio-system"): [("rev.validation.istio.io", "/validate")],
 }
 _CRD_VERSIONS = {"elbv2.k8s.aws": "v1beta1", "networking.istio.io": "v1"}
-#: The resource types of the scenarios beyond FakeCluster's built-in ones, with the
-#: short names kubectl knows them by (``kubectl get crd``).
-KINDS: tuple[ResourceKind, ...] = (
-    ResourceKind("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice"),
-    ResourceKind("apiregistration.k8s.io", "v1", "apiservices", "APIService", False),
-    ResourceKind(
-        "apiextensions.k8s.io",
-        "v1",
-        "customresourcedefinitions",
-        "CustomResourceDefinition",
-        False,
-        ("crd", "crds"),
-    ),
-    ResourceKind(
-        "admissionregistration.k8s.io",
-        "v1",
-        "mutatingwebhookconfigurations",
-        "MutatingWebhookConfiguration",
-        False,
-    ),
-    ResourceKind(
-        "admissionregistration.k8s.io",
-        "v1",
-        "validatingwebhookconfigurations",
-        "ValidatingWebhookConfiguration",
-        False,
-    ),
-    ResourceKind("storage.k8s.io", "v1", "csidrivers", "CSIDriver", False),
-)
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # what Kubernetes draws name suffixes from
 
 
@@ -1429,17 +1399,26 @@ KUBE_PROXY_OLD = "v1.30.6-minimal-eksbuild.3"
 
 
 def _kube_proxy_old(objects: list[Obj], now: datetime) -> None:
+    """An older kube-proxy manifest applied over the add-on: generation 2, pods replaced."""
     daemonset = next(
         o for o in objects if o["kind"] == "DaemonSet" and o["metadata"]["name"] == "kube-proxy"
     )
-    for container in daemonset["spec"]["template"]["spec"]["containers"] + [
-        c for p in _owned(objects, daemonset) for c in p["spec"]["containers"]
-    ]:
-        container["image"] = container["image"].rsplit(":", 1)[0] + ":" + KUBE_PROXY_OLD
+    daemonset["metadata"]["generation"] = 2
+    daemonset["metadata"]["annotations"]["deprecated.daemonset.template.generation"] = "2"
+    template = daemonset["spec"]["template"]
+    image = template["spec"]["containers"][0]["image"].rsplit(":", 1)[0] + ":" + KUBE_PROXY_OLD
+    template["spec"]["containers"][0]["image"] = image
+    revision = _suffix(json.dumps(template, sort_keys=True), 10)
+    started = now - timedelta(minutes=47)
     for pod in _owned(objects, daemonset):
-        for status in pod["status"]["containerStatuses"]:
-            status["image"] = pod["spec"]["containers"][0]["image"]
-            status["imageID"] = _image_id(status["image"])
+        pod["metadata"]["labels"].update(
+            {"controller-revision-hash": revision, "pod-template-generation": "2"}
+        )
+        pod["spec"]["containers"][0]["image"] = image
+        pod["status"]["startTime"] = _stamp(started)
+        status = pod["status"]["containerStatuses"][0]
+        status.update(image=image, imageID=_image_id(image))
+        status["state"] = {"running": {"startedAt": _stamp(started + timedelta(seconds=3))}}
 
 
 def _webhook_without_endpoints(objects: list[Obj], now: datetime) -> None:
@@ -1785,11 +1764,11 @@ def load(fake: _Fake, name: str = "healthy") -> _Fake:
 
 
 def cluster(name: str = "healthy", *, now: datetime | None = None) -> FakeCluster:
-    """A FakeCluster (Kubernetes 1.31, with :data:`KINDS`) holding a scenario; not started.
+    """A FakeCluster (reporting Kubernetes 1.31) holding a scenario; not started.
 
     >>> with cluster("node-pressure") as fake:
     ...     [c["type"] for n in fake.objects("nodes") for c in n["status"]["conditions"]
     ...      if c["type"] != "Ready" and c["status"] == "True"]
     ['MemoryPressure', 'DiskPressure']
     """
-    return FakeCluster(objects=scenario(name, now=now), version=KUBERNETES_VERSION, kinds=KINDS)
+    return FakeCluster(objects=scenario(name, now=now), version=KUBERNETES_VERSION)
