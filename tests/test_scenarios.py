@@ -445,7 +445,7 @@ def test_kubectl_shows_the_healthy_cluster(kubectl: Kubectl) -> None:
         nodes = table(kubectl(fake, "get", "nodes"))
         assert [r[1] for r in nodes[1:]] == ["Ready"] * 3
         assert {r[4] for r in nodes[1:]} == {"v1.31.2-eks-7f9249a"}
-        crds = table(kubectl(fake, "get", "customresourcedefinitions", "-o", "name"))
+        crds = table(kubectl(fake, "get", "crd", "-o", "name"))
         assert len(crds) == 12
         for resource in ("endpoints", "endpointslices", "apiservices", "csidrivers"):
             assert len(table(kubectl(fake, "get", resource, "-A"))) > 1, resource

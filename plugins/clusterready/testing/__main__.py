@@ -74,7 +74,8 @@ def main(argv: Sequence[str]) -> int:
     try:
         objects = scenarios.scenario(args.scenario) if args.scenario else []
         objects += load_objects(*args.state)
-        fake = FakeCluster(objects=objects, version=args.version_minor)
+        kinds = scenarios.KINDS if args.scenario else ()
+        fake = FakeCluster(objects=objects, version=args.version_minor, kinds=kinds)
     except (StateError, ValueError) as err:  # ValueError: an object FakeCluster refuses
         print(f"python -m clusterready.testing: error: {err}", file=sys.stderr)
         return USAGE_ERROR

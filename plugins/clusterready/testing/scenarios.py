@@ -36,11 +36,12 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from clusterready.addons import REGISTRY, AddOn, Workload
-from clusterready.testing.fakekube import LOGS_API_VERSION, FakeCluster
+from clusterready.testing.fakekube import LOGS_API_VERSION, FakeCluster, ResourceKind
 
 __all__ = [
     "BREAKAGES",
     "CLUSTER_NAME",
+    "KINDS",
     "KUBERNETES_VERSION",
     "NODES",
     "VERSIONS",
@@ -162,6 +163,35 @@ _WEBHOOKS = {
     ("validating", "istio-validator-istio-system"): [("rev.validation.istio.io", "/validate")],
 }
 _CRD_VERSIONS = {"elbv2.k8s.aws": "v1beta1", "networking.istio.io": "v1"}
+#: The resource types of the scenarios beyond FakeCluster's built-in ones, with the
+#: short names kubectl knows them by (``kubectl get crd``).
+KINDS: tuple[ResourceKind, ...] = (
+    ResourceKind("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice"),
+    ResourceKind("apiregistration.k8s.io", "v1", "apiservices", "APIService", False),
+    ResourceKind(
+        "apiextensions.k8s.io",
+        "v1",
+        "customresourcedefinitions",
+        "CustomResourceDefinition",
+        False,
+        ("crd", "crds"),
+    ),
+    ResourceKind(
+        "admissionregistration.k8s.io",
+        "v1",
+        "mutatingwebhookconfigurations",
+        "MutatingWebhookConfiguration",
+        False,
+    ),
+    ResourceKind(
+        "admissionregistration.k8s.io",
+        "v1",
+        "validatingwebhookconfigurations",
+        "ValidatingWebhookConfiguration",
+        False,
+    ),
+    ResourceKind("storage.k8s.io", "v1", "csidrivers", "CSIDriver", False),
+)
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # what Kubernetes draws name suffixes from
 
 
@@ -1764,11 +1794,11 @@ def load(fake: _Fake, name: str = "healthy") -> _Fake:
 
 
 def cluster(name: str = "healthy", *, now: datetime | None = None) -> FakeCluster:
-    """A FakeCluster (reporting Kubernetes 1.31) holding a scenario; not started.
+    """A FakeCluster (Kubernetes 1.31, with :data:`KINDS`) holding a scenario; not started.
 
     >>> with cluster("node-pressure") as fake:
     ...     [c["type"] for n in fake.objects("nodes") for c in n["status"]["conditions"]
     ...      if c["type"] != "Ready" and c["status"] == "True"]
     ['MemoryPressure', 'DiskPressure']
     """
-    return FakeCluster(objects=scenario(name, now=now), version=KUBERNETES_VERSION)
+    return FakeCluster(objects=scenario(name, now=now), version=KUBERNETES_VERSION, kinds=KINDS)
