@@ -12,8 +12,8 @@ owners select, and every status count is computed from the pods.
 
 Each :class:`Breakage` of :data:`BREAKAGES` changes that state the way a real
 failure does, and says which checks must then fail (``broken``: add-on names,
-and ``"cluster"`` for the cluster-level checks) and what a good failure report
-must show (``reasons``).
+and ``"cluster"`` for the cluster-level checks: nodes Ready without pressure,
+kube-system's pods Ready) and what a good failure report must show (``reasons``).
 
 >>> from clusterready.testing import FakeCluster
 >>> with load(FakeCluster(version="1.31"), "cni-crashloop") as fake:
@@ -1187,8 +1187,9 @@ class Breakage:
     """One way the healthy cluster breaks.
 
     ``apply`` takes the objects of :func:`healthy` and returns the broken ones
-    (a new list; the input is left alone); ``broken`` names the add-ons (and
-    ``"cluster"`` for the cluster-level checks) whose checks must then fail;
+    (a new list; the input is left alone); ``broken`` names the add-ons whose
+    checks must then fail, and ``"cluster"`` when the cluster-level checks must
+    fail too (a node not Ready or under pressure, a pod of kube-system not Ready);
     ``reasons`` holds text a good failure report must contain.
     """
 
@@ -1706,7 +1707,7 @@ _BREAKAGES = (
         "coredns-image-pull",
         "CoreDNS cannot pull its image (the ECR endpoint times out): both pods are "
         "ImagePullBackOff and kube-dns has no ready endpoints.",
-        frozenset({"coredns"}),
+        frozenset({"coredns", "cluster"}),
         ("ImagePullBackOff", "eks/coredns:v1.11.3-eksbuild.2"),
         _coredns_image_pull,
     ),
@@ -1723,7 +1724,7 @@ _BREAKAGES = (
         "The AWS Load Balancer Controller's pods run but fail their readiness probe, so "
         "aws-load-balancer-webhook-service has no ready endpoints and its webhooks cannot be "
         "called (pods and Services are refused).",
-        frozenset({"aws-load-balancer-controller"}),
+        frozenset({"aws-load-balancer-controller", "cluster"}),
         ("aws-load-balancer-webhook-service", "Readiness probe failed"),
         _webhook_without_endpoints,
     ),
@@ -1739,7 +1740,7 @@ _BREAKAGES = (
         "unschedulable",
         "A second istiod replica cannot be scheduled (its CPU request fits no node): it stays "
         "Pending and istiod is short of its replicas.",
-        frozenset({"istio", "cluster"}),
+        frozenset({"istio"}),
         ("Unschedulable", "0/3 nodes are available: 3 Insufficient cpu"),
         _unschedulable,
     ),
@@ -1755,7 +1756,7 @@ _BREAKAGES = (
         "metrics-server cannot scrape the kubelets (their serving certificates have no IP "
         "SANs), so its pods are not ready and the metrics API (v1beta1.metrics.k8s.io) is not "
         "Available: `kubectl top` and the autoscalers see no metrics.",
-        frozenset({"metrics-server"}),
+        frozenset({"metrics-server", "cluster"}),
         ("MissingEndpoints", "x509: cannot validate certificate"),
         _metrics_api_unavailable,
     ),
