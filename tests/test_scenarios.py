@@ -108,14 +108,14 @@ def check_consistent(objects: list[Obj]) -> None:
         service = services[(endpoints["metadata"]["namespace"], endpoints["metadata"]["name"])]
         if "selector" not in service["spec"]:
             continue
-        backing = [
+        selected = [
             p
             for p in pods
             if p["metadata"]["namespace"] == service["metadata"]["namespace"]
             and selects(service["spec"]["selector"], p["metadata"]["labels"])
-            and p["status"].get("podIP")
         ]
-        assert backing, f"Service {service['metadata']['name']} selects no pod"
+        assert selected, f"Service {service['metadata']['name']} selects no pod"
+        backing = [p for p in selected if p["status"].get("podIP")]
         seen = [
             (a["targetRef"]["name"], key)
             for subset in endpoints["subsets"]

@@ -1233,6 +1233,26 @@ def _container_status(pod: Obj, container: str) -> Obj:
     return next(s for s in pod["status"]["containerStatuses"] if s["name"] == container)
 
 
+def _creating(pod: Obj, since: datetime) -> None:
+    """A pod whose sandbox is not set up yet: Pending, its containers ContainerCreating."""
+    pod["status"]["phase"] = "Pending"
+    pod["status"]["startTime"] = _stamp(since)
+    pod["status"].pop("podIP", None)
+    pod["status"].pop("podIPs", None)
+    for status in pod["status"]["containerStatuses"]:
+        status.update(ready=False, started=False, imageID="")
+        status["state"] = {"waiting": {"reason": "ContainerCreating"}}
+        status.pop("containerID", None)
+    names = ", ".join(c["name"] for c in pod["spec"]["containers"])
+    for condition in pod["status"]["conditions"]:
+        if condition["type"] in ("Ready", "ContainersReady", "PodReadyToStartContainers"):
+            condition.update(status="False", lastTransitionTime=_stamp(since))
+        if condition["type"] in ("Ready", "ContainersReady"):
+            condition.update(
+                reason="ContainersNotReady", message=f"containers with unready status: [{names}]"
+            )
+
+
 def _cni_crashloop(objects: list[Obj], now: datetime) -> None:
     node = next(o for o in objects if o["kind"] == "Node" and o["metadata"]["name"] == NODES[2][0])
     since = now - timedelta(hours=2, minutes=14)
@@ -1309,26 +1329,7 @@ def _cni_crashloop(objects: list[Obj], now: datetime) -> None:
     # Without a CNI, the node's other pods that need a pod network never get a sandbox.
     for prefix in ("ebs-csi-node-", "aws-for-fluent-bit-"):
         other = _find(objects, "Pod", prefix, 2)
-        other["status"]["phase"] = "Pending"
-        other["status"].pop("podIP", None)
-        other["status"].pop("podIPs", None)
-        for cstatus in other["status"]["containerStatuses"]:
-            cstatus.update(
-                ready=False,
-                started=False,
-                state={"waiting": {"reason": "ContainerCreating"}},
-            )
-            cstatus.pop("containerID", None)
-            cstatus["imageID"] = ""
-        for condition in other["status"]["conditions"]:
-            if condition["type"] in ("Ready", "ContainersReady", "PodReadyToStartContainers"):
-                condition.update(status="False", lastTransitionTime=_stamp(since))
-                if condition["type"] != "PodReadyToStartContainers":
-                    names = ", ".join(c["name"] for c in other["spec"]["containers"])
-                    condition.update(
-                        reason="ContainersNotReady",
-                        message=f"containers with unready status: [{names}]",
-                    )
+        _creating(other, since)
         objects.append(
             _event(
                 other,
@@ -1693,6 +1694,33 @@ def _metrics_api_unavailable(objects: list[Obj], now: datetime) -> None:
     ]
 
 
+def _metrics_server_pending(objects: list[Obj], now: datetime) -> None:
+    since = now - timedelta(seconds=20)
+    for pod in [
+        o
+        for o in objects
+        if o["kind"] == "Pod" and o["metadata"]["name"].startswith("metrics-server-")
+    ]:
+        _creating(pod, since)
+        pod["metadata"]["creationTimestamp"] = _stamp(since)
+    objects[:] = [
+        o
+        for o in objects
+        if not (o["kind"] == "PodLogs" and o["metadata"]["name"].startswith("metrics-server-"))
+    ]
+    apiservice = next(o for o in objects if o["kind"] == "APIService")
+    apiservice["status"]["conditions"] = [
+        _condition(
+            "Available",
+            False,
+            "MissingEndpoints",
+            'endpoints for service/metrics-server in "kube-system" have no addresses with port '
+            'name "https"',
+            since,
+        )
+    ]
+
+
 _BREAKAGES = (
     Breakage(
         "cni-crashloop",
@@ -1759,6 +1787,15 @@ _BREAKAGES = (
         frozenset({"metrics-server", "cluster"}),
         ("MissingEndpoints", "x509: cannot validate certificate"),
         _metrics_api_unavailable,
+    ),
+    Breakage(
+        "metrics-server-pending",
+        "metrics-server was just deployed: its pods are still ContainerCreating and the "
+        "metrics API has no endpoints yet (`make demo` starts here; the cluster is healthy "
+        "seconds later).",
+        frozenset({"metrics-server", "cluster"}),
+        ("ContainerCreating", "MissingEndpoints"),
+        _metrics_server_pending,
     ),
 )
 
