@@ -49,6 +49,7 @@ __all__ = [
     "cluster",
     "healthy",
     "load",
+    "reference_table",
     "scenario",
     "spec",
 ]
@@ -1217,13 +1218,14 @@ def _key(obj: Obj) -> tuple[str, str, str]:
     return obj["kind"], meta.get("namespace", ""), meta["name"]
 
 
-def _not_ready(pod: Obj, container: str, reason: str, message: str, since: datetime) -> None:
-    """Mark one container of a pod (and so the pod) not ready."""
+def _not_ready(pod: Obj, container: str, since: datetime) -> None:
+    """Mark one container of a pod (and so the pod) not ready since ``since``."""
+    _container_status(pod, container)["ready"] = False
     for condition in pod["status"]["conditions"]:
         if condition["type"] in ("Ready", "ContainersReady"):
             condition.update(
                 status="False",
-                reason=reason,
+                reason="ContainersNotReady",
                 message=f"containers with unready status: [{container}]",
                 lastTransitionTime=_stamp(since),
             )
@@ -1292,7 +1294,7 @@ def _cni_crashloop(objects: list[Obj], now: datetime) -> None:
             }
         },
     )
-    _not_ready(pod, "aws-node", "ContainersNotReady", "", since)
+    _not_ready(pod, "aws-node", since)
     image = status["image"]
     objects += [
         _event(
@@ -1369,7 +1371,7 @@ def _coredns_image_pull(objects: list[Obj], now: datetime) -> None:
         pod["status"]["phase"] = "Pending"
         pod["status"]["startTime"] = _stamp(since)
         pod["metadata"]["creationTimestamp"] = _stamp(since)
-        _not_ready(pod, "coredns", "ContainersNotReady", "", since)
+        _not_ready(pod, "coredns", since)
         registry, _, path = image.partition("/")
         repository, _, tag = path.rpartition(":")
         failure = (
@@ -1460,9 +1462,7 @@ def _webhook_without_endpoints(objects: list[Obj], now: datetime) -> None:
         for o in objects
         if o["kind"] == "Pod" and o["metadata"]["name"].startswith("aws-load-balancer-controller-")
     ]:
-        status = _container_status(pod, "aws-load-balancer-controller")
-        status.update(ready=False, restartCount=0)
-        _not_ready(pod, "aws-load-balancer-controller", "ContainersNotReady", "", since)
+        _not_ready(pod, "aws-load-balancer-controller", since)
         ip = pod["status"]["podIP"]
         objects.append(
             _event(
@@ -1654,8 +1654,7 @@ def _metrics_api_unavailable(objects: list[Obj], now: datetime) -> None:
         if o["kind"] == "Pod" and o["metadata"]["name"].startswith("metrics-server-")
     ]
     for pod in pods:
-        _container_status(pod, "metrics-server")["ready"] = False
-        _not_ready(pod, "metrics-server", "ContainersNotReady", "", since)
+        _not_ready(pod, "metrics-server", since)
         objects.append(
             _event(
                 pod,
@@ -1840,3 +1839,22 @@ def cluster(name: str = "healthy", *, now: datetime | None = None) -> FakeCluste
     ['MemoryPressure', 'DiskPressure']
     """
     return FakeCluster(objects=scenario(name, now=now), version=KUBERNETES_VERSION, kinds=KINDS)
+
+
+def reference_table() -> str:
+    """docs/addons.md's table of the scenarios (tests keep the two in sync).
+
+    >>> reference_table().splitlines()[2].startswith("| `healthy` |")
+    True
+    """
+    rows = [
+        "| Scenario | What it is | Checks that must fail | A good report shows |",
+        "| --- | --- | --- | --- |",
+        "| `healthy` | EKS 1.31, 3 nodes Ready, every add-on of the registry rolled out and "
+        "serving, at the versions of `scenarios.spec()` | none | - |",
+    ]
+    for breakage in _BREAKAGES:
+        broken = ", ".join(f"`{n}`" for n in sorted(breakage.broken))
+        reasons = ", ".join(f"`{r}`" for r in breakage.reasons)
+        rows.append(f"| `{breakage.name}` | {breakage.description} | {broken} | {reasons} |")
+    return "\n".join(rows)
