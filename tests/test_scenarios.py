@@ -235,6 +235,11 @@ def test_versions_can_be_chosen() -> None:
     }
     assert images == {"602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/coredns:v1.11.4-eksbuild.1"}
     check_consistent(objects)
+    assert scenarios.spec({"coredns": "v1.11.4-eksbuild.1"})["addons"]["coredns"] == (
+        "v1.11.4-eksbuild.1"
+    )
+    with pytest.raises(KeyError, match="no add-on 'corends' in the registry"):
+        scenarios.healthy(versions={"corends": "v1.11.4"})
 
 
 # --------------------------------------------------------------------------- breakages

@@ -988,9 +988,16 @@ def _fill_slice(endpointslice: Obj, pods: list[Obj]) -> None:
 # --------------------------------------------------------------------------- public
 
 
+def _versions(versions: Mapping[str, str] | None) -> dict[str, str]:
+    unknown = sorted(set(versions or {}) - set(VERSIONS))
+    if unknown:
+        raise KeyError(f"no add-on {unknown[0]!r} in the registry (known: {', '.join(VERSIONS)})")
+    return {**VERSIONS, **(versions or {})}
+
+
 def spec(versions: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The cluster spec (as a mapping) of the healthy cluster: every add-on, with the
-    version it runs.
+    version it runs (``versions`` overrides some, as for :func:`healthy`).
 
     >>> from clusterready.spec import ClusterSpec
     >>> ClusterSpec.from_mapping(spec()).addon_version("aws-node")
@@ -1000,15 +1007,16 @@ def spec(versions: Mapping[str, str] | None = None) -> dict[str, Any]:
         "cluster": {"name": CLUSTER_NAME, "version": KUBERNETES_VERSION, "container_hub": ECR},
         "aws": {"region": REGION},
         "kube": {"namespace": "kube-system"},
-        "addons": dict(versions if versions is not None else VERSIONS),
+        "addons": _versions(versions),
     }
 
 
 def healthy(*, versions: Mapping[str, str] | None = None, now: datetime | None = None) -> list[Obj]:
     """The objects (and ``PodLogs``) of the healthy EKS cluster.
 
-    ``versions`` overrides some add-ons' versions (the images follow); ``now`` is
-    the moment the ages count back from (default: now).
+    ``versions`` overrides some add-ons' versions (the images follow; an add-on
+    the registry does not know is a ``KeyError``); ``now`` is the moment the ages
+    count back from (default: now).
 
     >>> objects = healthy()
     >>> sum(o["kind"] == "Pod" for o in objects), sum(o["kind"] == "CustomResourceDefinition"
@@ -1018,7 +1026,7 @@ def healthy(*, versions: Mapping[str, str] | None = None, now: datetime | None =
     ['v1.31.2-eks-7f9249a', 'v1.31.2-eks-7f9249a', 'v1.31.2-eks-7f9249a']
     """
     now = (now or datetime.now(UTC)).replace(microsecond=0)
-    chosen = {**VERSIONS, **(versions or {})}
+    chosen = _versions(versions)
     taken: set[str] = set()
     objects: list[Obj] = [
         {
