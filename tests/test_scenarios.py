@@ -108,14 +108,14 @@ def check_consistent(objects: list[Obj]) -> None:
         service = services[(endpoints["metadata"]["namespace"], endpoints["metadata"]["name"])]
         if "selector" not in service["spec"]:
             continue
-        backing = [
+        selected = [
             p
             for p in pods
             if p["metadata"]["namespace"] == service["metadata"]["namespace"]
             and selects(service["spec"]["selector"], p["metadata"]["labels"])
-            and p["status"].get("podIP")
         ]
-        assert backing, f"Service {service['metadata']['name']} selects no pod"
+        assert selected, f"Service {service['metadata']['name']} selects no pod"
+        backing = [p for p in selected if p["status"].get("podIP")]
         seen = [
             (a["targetRef"]["name"], key)
             for subset in endpoints["subsets"]
@@ -235,6 +235,11 @@ def test_versions_can_be_chosen() -> None:
     }
     assert images == {"602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/coredns:v1.11.4-eksbuild.1"}
     check_consistent(objects)
+    assert scenarios.spec({"coredns": "v1.11.4-eksbuild.1"})["addons"]["coredns"] == (
+        "v1.11.4-eksbuild.1"
+    )
+    with pytest.raises(KeyError, match="no add-on 'corends' in the registry"):
+        scenarios.healthy(versions={"corends": "v1.11.4"})
 
 
 # --------------------------------------------------------------------------- breakages
@@ -289,8 +294,8 @@ def test_each_breakage_is_consistent_and_touches_only_what_it_breaks(
         changed = addon_objects(broken, addon) != addon_objects(healthy, addon)
         assert changed is (addon.name in breakage.broken), addon.name
     nodes_changed = of_kind(broken, "Node") != of_kind(healthy, "Node")
-    pending = [p for p in of_kind(broken, "Pod") if not p["spec"].get("nodeName")]
-    assert (nodes_changed or bool(pending)) is ("cluster" in breakage.broken)
+    system = [p for p in of_kind(broken, "Pod") if p["metadata"]["namespace"] == "kube-system"]
+    assert (nodes_changed or not all(map(ready, system))) is ("cluster" in breakage.broken)
     # What a report must show is in the objects, or is what the spec asked for.
     text = json.dumps(broken)
     asked = {REGISTRY[n].expected_tag(VERSIONS[n]) for n in breakage.broken if n in REGISTRY}

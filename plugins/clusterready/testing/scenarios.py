@@ -12,8 +12,8 @@ owners select, and every status count is computed from the pods.
 
 Each :class:`Breakage` of :data:`BREAKAGES` changes that state the way a real
 failure does, and says which checks must then fail (``broken``: add-on names,
-and ``"cluster"`` for the cluster-level checks) and what a good failure report
-must show (``reasons``).
+and ``"cluster"`` for the cluster-level checks: nodes Ready without pressure,
+kube-system's pods Ready) and what a good failure report must show (``reasons``).
 
 >>> from clusterready.testing import FakeCluster
 >>> with load(FakeCluster(version="1.31"), "cni-crashloop") as fake:
@@ -50,6 +50,7 @@ __all__ = [
     "cluster",
     "healthy",
     "load",
+    "reference_table",
     "scenario",
     "spec",
 ]
@@ -988,9 +989,16 @@ def _fill_slice(endpointslice: Obj, pods: list[Obj]) -> None:
 # --------------------------------------------------------------------------- public
 
 
+def _versions(versions: Mapping[str, str] | None) -> dict[str, str]:
+    unknown = sorted(set(versions or {}) - set(VERSIONS))
+    if unknown:
+        raise KeyError(f"no add-on {unknown[0]!r} in the registry (known: {', '.join(VERSIONS)})")
+    return {**VERSIONS, **(versions or {})}
+
+
 def spec(versions: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The cluster spec (as a mapping) of the healthy cluster: every add-on, with the
-    version it runs.
+    version it runs (``versions`` overrides some, as for :func:`healthy`).
 
     >>> from clusterready.spec import ClusterSpec
     >>> ClusterSpec.from_mapping(spec()).addon_version("aws-node")
@@ -1000,15 +1008,16 @@ def spec(versions: Mapping[str, str] | None = None) -> dict[str, Any]:
         "cluster": {"name": CLUSTER_NAME, "version": KUBERNETES_VERSION, "container_hub": ECR},
         "aws": {"region": REGION},
         "kube": {"namespace": "kube-system"},
-        "addons": dict(versions if versions is not None else VERSIONS),
+        "addons": _versions(versions),
     }
 
 
 def healthy(*, versions: Mapping[str, str] | None = None, now: datetime | None = None) -> list[Obj]:
     """The objects (and ``PodLogs``) of the healthy EKS cluster.
 
-    ``versions`` overrides some add-ons' versions (the images follow); ``now`` is
-    the moment the ages count back from (default: now).
+    ``versions`` overrides some add-ons' versions (the images follow; an add-on
+    the registry does not know is a ``KeyError``); ``now`` is the moment the ages
+    count back from (default: now).
 
     >>> objects = healthy()
     >>> sum(o["kind"] == "Pod" for o in objects), sum(o["kind"] == "CustomResourceDefinition"
@@ -1018,7 +1027,7 @@ def healthy(*, versions: Mapping[str, str] | None = None, now: datetime | None =
     ['v1.31.2-eks-7f9249a', 'v1.31.2-eks-7f9249a', 'v1.31.2-eks-7f9249a']
     """
     now = (now or datetime.now(UTC)).replace(microsecond=0)
-    chosen = {**VERSIONS, **(versions or {})}
+    chosen = _versions(versions)
     taken: set[str] = set()
     objects: list[Obj] = [
         {
@@ -1188,8 +1197,9 @@ class Breakage:
     """One way the healthy cluster breaks.
 
     ``apply`` takes the objects of :func:`healthy` and returns the broken ones
-    (a new list; the input is left alone); ``broken`` names the add-ons (and
-    ``"cluster"`` for the cluster-level checks) whose checks must then fail;
+    (a new list; the input is left alone); ``broken`` names the add-ons whose
+    checks must then fail, and ``"cluster"`` when the cluster-level checks must
+    fail too (a node not Ready or under pressure, a pod of kube-system not Ready);
     ``reasons`` holds text a good failure report must contain.
     """
 
@@ -1217,13 +1227,14 @@ def _key(obj: Obj) -> tuple[str, str, str]:
     return obj["kind"], meta.get("namespace", ""), meta["name"]
 
 
-def _not_ready(pod: Obj, container: str, reason: str, message: str, since: datetime) -> None:
-    """Mark one container of a pod (and so the pod) not ready."""
+def _not_ready(pod: Obj, container: str, since: datetime) -> None:
+    """Mark one container of a pod (and so the pod) not ready since ``since``."""
+    _container_status(pod, container)["ready"] = False
     for condition in pod["status"]["conditions"]:
         if condition["type"] in ("Ready", "ContainersReady"):
             condition.update(
                 status="False",
-                reason=reason,
+                reason="ContainersNotReady",
                 message=f"containers with unready status: [{container}]",
                 lastTransitionTime=_stamp(since),
             )
@@ -1231,6 +1242,26 @@ def _not_ready(pod: Obj, container: str, reason: str, message: str, since: datet
 
 def _container_status(pod: Obj, container: str) -> Obj:
     return next(s for s in pod["status"]["containerStatuses"] if s["name"] == container)
+
+
+def _creating(pod: Obj, since: datetime) -> None:
+    """A pod whose sandbox is not set up yet: Pending, its containers ContainerCreating."""
+    pod["status"]["phase"] = "Pending"
+    pod["status"]["startTime"] = _stamp(since)
+    pod["status"].pop("podIP", None)
+    pod["status"].pop("podIPs", None)
+    for status in pod["status"]["containerStatuses"]:
+        status.update(ready=False, started=False, imageID="")
+        status["state"] = {"waiting": {"reason": "ContainerCreating"}}
+        status.pop("containerID", None)
+    names = ", ".join(c["name"] for c in pod["spec"]["containers"])
+    for condition in pod["status"]["conditions"]:
+        if condition["type"] in ("Ready", "ContainersReady", "PodReadyToStartContainers"):
+            condition.update(status="False", lastTransitionTime=_stamp(since))
+        if condition["type"] in ("Ready", "ContainersReady"):
+            condition.update(
+                reason="ContainersNotReady", message=f"containers with unready status: [{names}]"
+            )
 
 
 def _cni_crashloop(objects: list[Obj], now: datetime) -> None:
@@ -1272,7 +1303,7 @@ def _cni_crashloop(objects: list[Obj], now: datetime) -> None:
             }
         },
     )
-    _not_ready(pod, "aws-node", "ContainersNotReady", "", since)
+    _not_ready(pod, "aws-node", since)
     image = status["image"]
     objects += [
         _event(
@@ -1309,26 +1340,7 @@ def _cni_crashloop(objects: list[Obj], now: datetime) -> None:
     # Without a CNI, the node's other pods that need a pod network never get a sandbox.
     for prefix in ("ebs-csi-node-", "aws-for-fluent-bit-"):
         other = _find(objects, "Pod", prefix, 2)
-        other["status"]["phase"] = "Pending"
-        other["status"].pop("podIP", None)
-        other["status"].pop("podIPs", None)
-        for cstatus in other["status"]["containerStatuses"]:
-            cstatus.update(
-                ready=False,
-                started=False,
-                state={"waiting": {"reason": "ContainerCreating"}},
-            )
-            cstatus.pop("containerID", None)
-            cstatus["imageID"] = ""
-        for condition in other["status"]["conditions"]:
-            if condition["type"] in ("Ready", "ContainersReady", "PodReadyToStartContainers"):
-                condition.update(status="False", lastTransitionTime=_stamp(since))
-                if condition["type"] != "PodReadyToStartContainers":
-                    names = ", ".join(c["name"] for c in other["spec"]["containers"])
-                    condition.update(
-                        reason="ContainersNotReady",
-                        message=f"containers with unready status: [{names}]",
-                    )
+        _creating(other, since)
         objects.append(
             _event(
                 other,
@@ -1368,7 +1380,7 @@ def _coredns_image_pull(objects: list[Obj], now: datetime) -> None:
         pod["status"]["phase"] = "Pending"
         pod["status"]["startTime"] = _stamp(since)
         pod["metadata"]["creationTimestamp"] = _stamp(since)
-        _not_ready(pod, "coredns", "ContainersNotReady", "", since)
+        _not_ready(pod, "coredns", since)
         registry, _, path = image.partition("/")
         repository, _, tag = path.rpartition(":")
         failure = (
@@ -1430,17 +1442,26 @@ KUBE_PROXY_OLD = "v1.30.6-minimal-eksbuild.3"
 
 
 def _kube_proxy_old(objects: list[Obj], now: datetime) -> None:
+    """An older kube-proxy manifest applied over the add-on: generation 2, pods replaced."""
     daemonset = next(
         o for o in objects if o["kind"] == "DaemonSet" and o["metadata"]["name"] == "kube-proxy"
     )
-    for container in daemonset["spec"]["template"]["spec"]["containers"] + [
-        c for p in _owned(objects, daemonset) for c in p["spec"]["containers"]
-    ]:
-        container["image"] = container["image"].rsplit(":", 1)[0] + ":" + KUBE_PROXY_OLD
+    daemonset["metadata"]["generation"] = 2
+    daemonset["metadata"]["annotations"]["deprecated.daemonset.template.generation"] = "2"
+    template = daemonset["spec"]["template"]
+    image = template["spec"]["containers"][0]["image"].rsplit(":", 1)[0] + ":" + KUBE_PROXY_OLD
+    template["spec"]["containers"][0]["image"] = image
+    revision = _suffix(json.dumps(template, sort_keys=True), 10)
+    started = now - timedelta(minutes=47)
     for pod in _owned(objects, daemonset):
-        for status in pod["status"]["containerStatuses"]:
-            status["image"] = pod["spec"]["containers"][0]["image"]
-            status["imageID"] = _image_id(status["image"])
+        pod["metadata"]["labels"].update(
+            {"controller-revision-hash": revision, "pod-template-generation": "2"}
+        )
+        pod["spec"]["containers"][0]["image"] = image
+        pod["status"]["startTime"] = _stamp(started)
+        status = pod["status"]["containerStatuses"][0]
+        status.update(image=image, imageID=_image_id(image))
+        status["state"] = {"running": {"startedAt": _stamp(started + timedelta(seconds=3))}}
 
 
 def _webhook_without_endpoints(objects: list[Obj], now: datetime) -> None:
@@ -1450,9 +1471,7 @@ def _webhook_without_endpoints(objects: list[Obj], now: datetime) -> None:
         for o in objects
         if o["kind"] == "Pod" and o["metadata"]["name"].startswith("aws-load-balancer-controller-")
     ]:
-        status = _container_status(pod, "aws-load-balancer-controller")
-        status.update(ready=False, restartCount=0)
-        _not_ready(pod, "aws-load-balancer-controller", "ContainersNotReady", "", since)
+        _not_ready(pod, "aws-load-balancer-controller", since)
         ip = pod["status"]["podIP"]
         objects.append(
             _event(
@@ -1644,8 +1663,7 @@ def _metrics_api_unavailable(objects: list[Obj], now: datetime) -> None:
         if o["kind"] == "Pod" and o["metadata"]["name"].startswith("metrics-server-")
     ]
     for pod in pods:
-        _container_status(pod, "metrics-server")["ready"] = False
-        _not_ready(pod, "metrics-server", "ContainersNotReady", "", since)
+        _not_ready(pod, "metrics-server", since)
         objects.append(
             _event(
                 pod,
@@ -1684,6 +1702,33 @@ def _metrics_api_unavailable(objects: list[Obj], now: datetime) -> None:
     ]
 
 
+def _metrics_server_pending(objects: list[Obj], now: datetime) -> None:
+    since = now - timedelta(seconds=20)
+    for pod in [
+        o
+        for o in objects
+        if o["kind"] == "Pod" and o["metadata"]["name"].startswith("metrics-server-")
+    ]:
+        _creating(pod, since)
+        pod["metadata"]["creationTimestamp"] = _stamp(since)
+    objects[:] = [
+        o
+        for o in objects
+        if not (o["kind"] == "PodLogs" and o["metadata"]["name"].startswith("metrics-server-"))
+    ]
+    apiservice = next(o for o in objects if o["kind"] == "APIService")
+    apiservice["status"]["conditions"] = [
+        _condition(
+            "Available",
+            False,
+            "MissingEndpoints",
+            'endpoints for service/metrics-server in "kube-system" have no addresses with port '
+            'name "https"',
+            since,
+        )
+    ]
+
+
 _BREAKAGES = (
     Breakage(
         "cni-crashloop",
@@ -1698,7 +1743,7 @@ _BREAKAGES = (
         "coredns-image-pull",
         "CoreDNS cannot pull its image (the ECR endpoint times out): both pods are "
         "ImagePullBackOff and kube-dns has no ready endpoints.",
-        frozenset({"coredns"}),
+        frozenset({"coredns", "cluster"}),
         ("ImagePullBackOff", "eks/coredns:v1.11.3-eksbuild.2"),
         _coredns_image_pull,
     ),
@@ -1715,7 +1760,7 @@ _BREAKAGES = (
         "The AWS Load Balancer Controller's pods run but fail their readiness probe, so "
         "aws-load-balancer-webhook-service has no ready endpoints and its webhooks cannot be "
         "called (pods and Services are refused).",
-        frozenset({"aws-load-balancer-controller"}),
+        frozenset({"aws-load-balancer-controller", "cluster"}),
         ("aws-load-balancer-webhook-service", "Readiness probe failed"),
         _webhook_without_endpoints,
     ),
@@ -1731,7 +1776,7 @@ _BREAKAGES = (
         "unschedulable",
         "A second istiod replica cannot be scheduled (its CPU request fits no node): it stays "
         "Pending and istiod is short of its replicas.",
-        frozenset({"istio", "cluster"}),
+        frozenset({"istio"}),
         ("Unschedulable", "0/3 nodes are available: 3 Insufficient cpu"),
         _unschedulable,
     ),
@@ -1747,9 +1792,18 @@ _BREAKAGES = (
         "metrics-server cannot scrape the kubelets (their serving certificates have no IP "
         "SANs), so its pods are not ready and the metrics API (v1beta1.metrics.k8s.io) is not "
         "Available: `kubectl top` and the autoscalers see no metrics.",
-        frozenset({"metrics-server"}),
+        frozenset({"metrics-server", "cluster"}),
         ("MissingEndpoints", "x509: cannot validate certificate"),
         _metrics_api_unavailable,
+    ),
+    Breakage(
+        "metrics-server-pending",
+        "metrics-server was just deployed: its pods are still ContainerCreating and the "
+        "metrics API has no endpoints yet (`make demo` starts here; the cluster is healthy "
+        "seconds later).",
+        frozenset({"metrics-server", "cluster"}),
+        ("ContainerCreating", "MissingEndpoints"),
+        _metrics_server_pending,
     ),
 )
 
@@ -1794,3 +1848,22 @@ def cluster(name: str = "healthy", *, now: datetime | None = None) -> FakeCluste
     ['MemoryPressure', 'DiskPressure']
     """
     return FakeCluster(objects=scenario(name, now=now), version=KUBERNETES_VERSION, kinds=KINDS)
+
+
+def reference_table() -> str:
+    """docs/addons.md's table of the scenarios (tests keep the two in sync).
+
+    >>> reference_table().splitlines()[2].startswith("| `healthy` |")
+    True
+    """
+    rows = [
+        "| Scenario | What it is | Checks that must fail | A good report shows |",
+        "| --- | --- | --- | --- |",
+        "| `healthy` | EKS 1.31, 3 nodes Ready, every add-on of the registry rolled out and "
+        "serving, at the versions of `scenarios.spec()` | none | - |",
+    ]
+    for breakage in _BREAKAGES:
+        broken = ", ".join(f"`{n}`" for n in sorted(breakage.broken))
+        reasons = ", ".join(f"`{r}`" for r in breakage.reasons)
+        rows.append(f"| `{breakage.name}` | {breakage.description} | {broken} | {reasons} |")
+    return "\n".join(rows)
