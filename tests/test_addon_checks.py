@@ -18,11 +18,9 @@ from clusterready.addons import REGISTRY
 from clusterready.addons.checks import (
     AddOnChecks,
     api_server_problems,
-    enabled_addons,
     kube_system_problems,
     kubelet_skew_problems,
     node_problems,
-    unscheduled_problems,
 )
 from clusterready.errors import ObjectRef
 from clusterready.kube import Cluster
@@ -72,8 +70,7 @@ def problems(cluster: Cluster, checked: str) -> Readiness:
             node_problems(cluster)
             + kubelet_skew_problems(cluster, expected=spec.cluster.version)
             + api_server_problems(cluster)
-            + unscheduled_problems(cluster)
-            + kube_system_problems(cluster, covered=enabled_addons(spec))
+            + kube_system_problems(cluster)
         )
     checks = AddOnChecks(cluster, REGISTRY[checked], spec.addon_version(checked))
     return (
@@ -246,13 +243,10 @@ def test_the_workloads_pods_are_listed_server_side_by_their_labels(
     )
 
 
-def test_kube_system_pods_that_no_checked_add_on_covers_are_the_clusters(
+def test_kube_system_pods_not_ready_are_the_clusters_too(
     served: Callable[[str], FakeCluster],
 ) -> None:
-    cluster = reader(served, "coredns-image-pull")
-    without_coredns = [a for a in REGISTRY.values() if a.name != "coredns"]
-    assert kube_system_problems(cluster, covered=REGISTRY.values()).ok
-    found = kube_system_problems(cluster, covered=without_coredns)
+    found = kube_system_problems(reader(served, "coredns-image-pull"))
     assert len(found.problems) == 2
     assert all("waiting: ImagePullBackOff" in line for line in found.problems)
 

@@ -170,7 +170,7 @@ def test_validation_steps_and_merge_pass_on_a_healthy_cluster(
     )
     assert {t["id"].split("::")[0] for t in cluster["tests"]} == {"tests_addons/test_cluster.py"}
     summary = merged(tmp_path, "validation")
-    assert summary["totals"]["passed"] == summary["totals"]["total"] == 5 + 8
+    assert summary["totals"]["passed"] == summary["totals"]["total"] == 4 + 8
     assert all(r.method == "GET" for r in healthy.requests)
 
 

@@ -1,6 +1,5 @@
 """The cluster itself: every node Ready, kubelets within the supported version skew of
-the control plane, the API server ready (``/readyz``), every pod on a node, kube-system's
-pods healthy (those no add-on check of the run covers).
+the control plane, the API server ready (``/readyz``), kube-system's pods healthy.
 
 Marked ``addon("cluster")``: the validation's ``cluster`` step selects these with
 ``-k "addon[cluster]"``.
@@ -13,11 +12,9 @@ import pytest
 from clusterready.addons.checks import (
     api_server_problems,
     assert_eventually,
-    enabled_addons,
     kube_system_problems,
     kubelet_skew_problems,
     node_problems,
-    unscheduled_problems,
 )
 from clusterready.kube import Cluster
 from clusterready.retry import Eventually
@@ -38,12 +35,5 @@ def test_api_server_ready(kube: Cluster, eventually: Eventually) -> None:
     assert_eventually(lambda: api_server_problems(kube), eventually)
 
 
-def test_every_pod_scheduled(kube: Cluster, eventually: Eventually) -> None:
-    assert_eventually(lambda: unscheduled_problems(kube), eventually)
-
-
-def test_kube_system_pods_healthy(
-    kube: Cluster, cluster_spec: ClusterSpec, eventually: Eventually
-) -> None:
-    covered = enabled_addons(cluster_spec)
-    assert_eventually(lambda: kube_system_problems(kube, covered=covered), eventually)
+def test_kube_system_pods_healthy(kube: Cluster, eventually: Eventually) -> None:
+    assert_eventually(lambda: kube_system_problems(kube), eventually)

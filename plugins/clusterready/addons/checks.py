@@ -21,12 +21,11 @@ Deployment kube-system/coredns: not found
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from clusterready.addons.registry import REGISTRY, AddOn, Workload, lookup
+from clusterready.addons.registry import AddOn, Workload, lookup
 from clusterready.errors import ObjectRef
 from clusterready.kube.cluster import Cluster
 from clusterready.kube.readiness import (
@@ -38,7 +37,6 @@ from clusterready.kube.readiness import (
     rollout,
 )
 from clusterready.retry import Eventually
-from clusterready.spec import ClusterSpec
 
 __all__ = [
     "ATTEMPTS",
@@ -47,12 +45,10 @@ __all__ = [
     "AddOnChecks",
     "api_server_problems",
     "assert_eventually",
-    "enabled_addons",
     "kube_system_problems",
     "kubelet_skew_problems",
     "node_problems",
     "service_problems",
-    "unscheduled_problems",
     "webhook_problems",
 ]
 
@@ -366,57 +362,12 @@ def api_server_problems(cluster: Cluster) -> Readiness:
     )
 
 
-def kube_system_problems(
-    cluster: Cluster, *, covered: Iterable[AddOn] = (), now: datetime | None = None
-) -> Readiness:
-    """Every pod of kube-system Ready and not restart-looping (``readiness.check_pods``),
-    but those of ``covered`` add-ons (their own checks report them: one failure, one
-    place) and those that ran to completion (Jobs' ``Succeeded`` pods)."""
-    owned = [w.labels for a in covered for w in a.workloads if a.namespace == "kube-system"]
+def kube_system_problems(cluster: Cluster, *, now: datetime | None = None) -> Readiness:
+    """Every pod of kube-system Ready and not restart-looping (``readiness.check_pods``);
+    pods that ran to completion (Jobs' ``Succeeded`` pods) are left out."""
     pods = [
         p
         for p in cluster.list("pods", "kube-system")
         if (p.get("status") or {}).get("phase") != "Succeeded"
-        and not any(_has_labels(p, labels) for labels in owned)
     ]
-    if not pods:
-        return Readiness()  # nothing but the covered add-ons' pods
     return check_pods(pods, now=now, selection="in namespace kube-system")
-
-
-def _has_labels(obj: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
-    have = (obj.get("metadata") or {}).get("labels") or {}
-    return all(have.get(key) == value for key, value in labels.items())
-
-
-def unscheduled_problems(cluster: Cluster) -> Readiness:
-    """Every pod of the cluster is on a node: the pods without one (listed server-side,
-    ``spec.nodeName=``) are named with what the scheduler said (``Unschedulable (0/3
-    nodes are available: 3 Insufficient cpu ...)``): the cluster lacks room for them."""
-    found = Readiness()
-    for pod in cluster.list("pods", all_namespaces=True, field_selector="spec.nodeName="):
-        if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
-            continue
-        said = next(
-            (
-                c
-                for c in (pod.get("status") or {}).get("conditions") or ()
-                if c.get("type") == "PodScheduled" and c.get("status") == "False"
-            ),
-            None,
-        )
-        reason = str((said or {}).get("reason") or "")
-        message = " ".join(str((said or {}).get("message") or "").split())
-        detail = f"{reason} ({message})" if reason and message else reason or message
-        text = f"not scheduled: {detail}" if detail else "not scheduled yet"
-        found += Readiness((f"{ref(pod)}: {text}",), (ref(pod),))
-    return found
-
-
-def enabled_addons(spec: ClusterSpec) -> list[AddOn]:
-    """The add-ons of the registry that the spec lists with a version (by any name)."""
-    return [
-        addon
-        for addon in REGISTRY.values()
-        if any(spec.addon_enabled(name) for name in (addon.name, *addon.aliases))
-    ]
