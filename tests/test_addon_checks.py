@@ -307,3 +307,16 @@ def test_the_addon_checks_fixture_is_the_marked_add_ons_with_the_spec_version(
     result.stdout.fnmatch_lines(
         ["*: container aws-node: expected v1.18.3*, running v1.19.0-eksbuild.1 *(after 1 attempt *"]
     )
+
+
+def test_a_spec_version_that_is_no_version_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_inprocess(
+        *("--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml")),
+        *(str(ROOT / "tests_addons"), "-p", "no:cacheprovider"),
+        *("--param", "METRICS-SERVER=latest"),
+    )
+    assert result.ret == 4
+    assert [line for line in result.stderr.lines if line] == [
+        "ERROR: clusterready: addons.metrics-server: expected a version such as "
+        "v1.19.0-eksbuild.1, v1.19.0 or 1.19.0, found 'latest'"
+    ]
