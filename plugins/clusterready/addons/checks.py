@@ -179,14 +179,6 @@ class AddOnChecks:
                 found += Readiness((f"{subject}: not registered",), (subject,))
         return found
 
-    @property
-    def serves(self) -> bool:
-        """Whether the add-on serves anything :meth:`serving_problems` checks."""
-        addon = self.addon
-        return bool(
-            addon.services or addon.apiservices or addon.webhooks or addon.crds or addon.csidrivers
-        )
-
     # ------------------------------------------------------------------ assertions
 
     def assert_rolled_out(self) -> None:
