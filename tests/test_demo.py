@@ -91,3 +91,13 @@ def test_a_broken_run_must_fail_where_the_breakage_says_and_nowhere_else() -> No
     assert "x: checks passed although the breakage breaks them: ['cluster']" in lines
     assert not judge(0, test_aws_node="passed")[0]  # nothing caught
     assert not judge(75, test_aws_node="failed")[0]  # not a clean failure
+
+
+def test_the_summary_says_which_addon_a_test_checks_when_it_can() -> None:
+    from clusterready.demo import checked_addon
+
+    assert checked_addon({"id": "tests_addons/test_cluster.py::test_a"}) == "cluster"
+    assert checked_addon({"id": "mine/test_dns.py::test_a", "addon": "coredns"}) == "coredns"
+    assert checked_addon({"id": "tests_addons/test_coredns.py::test_a", "addon": None}) == (
+        "coredns"
+    )

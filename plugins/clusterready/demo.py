@@ -177,14 +177,17 @@ class Verdict:
     lines: tuple[str, ...]
 
 
-def checked_addon(test_id: str) -> str:
-    """The add-on a test of the shipped suite checks, from its module (``cluster`` for
-    test_cluster.py).
+def checked_addon(test: Mapping[str, Any]) -> str:
+    """The add-on a test of the summary checks: its ``addon`` when the summary says,
+    else read from its module (``test_aws_node.py``: ``aws-node``; ``test_cluster.py``:
+    ``cluster``).
 
-    >>> checked_addon("tests_addons/test_aws_node.py::test_pods_ready")
+    >>> checked_addon({"id": "tests_addons/test_aws_node.py::test_pods_ready"})
     'aws-node'
     """
-    module = test_id.split("::", 1)[0].rsplit("/", 1)[-1]
+    if test.get("addon"):
+        return str(test["addon"])
+    module = str(test["id"]).split("::", 1)[0].rsplit("/", 1)[-1]
     return module.removeprefix("test_").removesuffix(".py").replace("_", "-")
 
 
@@ -196,7 +199,7 @@ def judge_healthy(summary: Mapping[str, Any]) -> Verdict:
     ('healthy: 1 checks passed (coredns), exit 0',)
     """
     tests = summary["tests"]
-    passed = sorted({checked_addon(t["id"]) for t in tests if t["outcome"] == "passed"})
+    passed = sorted({checked_addon(t) for t in tests if t["outcome"] == "passed"})
     failed = [t["id"] for t in tests if t["outcome"] == "failed"]
     count = sum(t["outcome"] == "passed" for t in tests)
     if summary["exit_code"] == 0 and count and not failed:
@@ -218,8 +221,8 @@ def judge_broken(
     failed, and each of those that has checks failed at least one. The reasons the
     output shows are listed, and those it does not."""
     tests = summary["tests"]
-    ran = {checked_addon(t["id"]) for t in tests if t["outcome"] in ("passed", "failed")}
-    failed = {checked_addon(t["id"]) for t in tests if t["outcome"] == "failed"}
+    ran = {checked_addon(t) for t in tests if t["outcome"] in ("passed", "failed")}
+    failed = {checked_addon(t) for t in tests if t["outcome"] == "failed"}
     unexpected = sorted(failed - broken)
     missed = sorted((broken & ran) - failed)
     lines = [f"{name}: exit {summary['exit_code']}; failed: {', '.join(sorted(failed)) or '-'}"]
