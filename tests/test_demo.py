@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from clusterready.cli import main
-from clusterready.demo import DEMO_BREAKAGE, judge_broken, judge_healthy
+from clusterready.demo import demo_breakage, judge_broken, judge_healthy
 from clusterready.testing.scenarios import BREAKAGES
 from conftest import ROOT
 
@@ -29,18 +29,26 @@ def test_demo_runs_every_suite_and_shows_a_retry_succeeding(
         "with 'status' being 'running': Expected 2 pods" in main_job
     )
     assert "attempt 2/12 of" in main_job
-    healthy, broken = validation.split(f"demo: add-on validation on the scenario {DEMO_BREAKAGE!r}")
+    shown = demo_breakage(ROOT)
+    healthy, broken = validation.split(f"demo: add-on validation on the scenario {shown!r}")
     assert "clusterready summary: cluster demo-eks" in healthy
     assert "exit 0: all checks passed" in healthy
     assert "demo: healthy: " in healthy
-    assert BREAKAGES[DEMO_BREAKAGE].description in broken
+    assert BREAKAGES[shown].description in broken
     assert "exit 1: at least one check failed" in broken
-    assert f"demo: {DEMO_BREAKAGE}: the report shows " in broken
-    assert out.rstrip().endswith(f"and {DEMO_BREAKAGE!r} failed as expected")
+    assert f"demo: {shown}: the report shows " in broken
+    assert out.rstrip().endswith(f"and {shown!r} failed as expected")
 
 
 def test_demo_outside_a_checkout_is_a_usage_error(tmp_path: Path) -> None:
     assert main(["demo", "--root", str(tmp_path)]) == 4
+
+
+def test_the_demo_shows_the_best_breakage_the_suite_checks(tmp_path: Path) -> None:
+    (tmp_path / "tests_addons").mkdir()
+    assert demo_breakage(tmp_path) == "metrics-api-unavailable"  # the fallback
+    (tmp_path / "tests_addons" / "test_fluent_bit.py").touch()
+    assert demo_breakage(tmp_path) == "cni-crashloop"
 
 
 def summary(exit_code: int, **outcomes: str) -> dict[str, object]:
@@ -83,3 +91,13 @@ def test_a_broken_run_must_fail_where_the_breakage_says_and_nowhere_else() -> No
     assert "x: checks passed although the breakage breaks them: ['cluster']" in lines
     assert not judge(0, test_aws_node="passed")[0]  # nothing caught
     assert not judge(75, test_aws_node="failed")[0]  # not a clean failure
+
+
+def test_the_summary_says_which_addon_a_test_checks_when_it_can() -> None:
+    from clusterready.demo import checked_addon
+
+    assert checked_addon({"id": "tests_addons/test_cluster.py::test_a"}) == "cluster"
+    assert checked_addon({"id": "mine/test_dns.py::test_a", "addon": "coredns"}) == "coredns"
+    assert checked_addon({"id": "tests_addons/test_coredns.py::test_a", "addon": None}) == (
+        "coredns"
+    )

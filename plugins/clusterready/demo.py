@@ -10,8 +10,8 @@ the summary that ``--json-report`` wrote is printed.
 
 Part two, add-on validation on the scenarios of :mod:`clusterready.testing.scenarios`:
 the add-on suite with the scenarios' spec on the healthy cluster, which must pass,
-then on :data:`DEMO_BREAKAGE`, which must fail where the breakage says and nowhere
-else. The demo says which of the breakage's reasons the report showed.
+then on a broken one (:func:`demo_breakage`), which must fail where the breakage says
+and nowhere else. The demo says which of the breakage's reasons the report showed.
 
 The demo exits with the main job's code when that failed, else 1 unless the
 healthy run passed and the broken run failed as expected, else 0.
@@ -39,8 +39,9 @@ DEMO_AWS = Path("examples") / "demo-aws.yaml"
 DEMO_START = "metrics-server-pending"
 #: Seconds after the first pod list at which the main job's cluster becomes healthy.
 DEMO_DELAY = 3.0
-#: The broken scenario whose failure part two shows.
-DEMO_BREAKAGE = "metrics-api-unavailable"
+#: The broken scenarios part two may show, best first: it shows the first one that the
+#: shipped suite has checks for (a ``tests_addons/test_<add-on>.py`` of what it breaks).
+DEMO_BREAKAGES = ("cni-crashloop", "metrics-api-unavailable")
 
 
 def run_demo(root: str | os.PathLike[str], pytest_args: Sequence[str] = ()) -> int:
@@ -58,14 +59,14 @@ def run_demo(root: str | os.PathLike[str], pytest_args: Sequence[str] = ()) -> i
         print(f"demo: the main job failed (exit {code})")
         return code
     ok = True
-    for name in ("healthy", DEMO_BREAKAGE):
+    broken = demo_breakage(base)
+    for name in ("healthy", broken):
         verdict = _validation(base, name, pytest_args)
         for line in verdict.lines:
             print(f"demo: {line}")
         ok = ok and verdict.ok
     print(
-        "demo: the main job passed, the healthy cluster passed and "
-        f"{DEMO_BREAKAGE!r} failed as expected"
+        f"demo: the main job passed, the healthy cluster passed and {broken!r} failed as expected"
         if ok
         else "demo: NOT as expected (see above)"
     )
@@ -152,6 +153,22 @@ def _validation(base: Path, name: str, pytest_args: Sequence[str]) -> Verdict:
     return judge_broken(summary, done.stdout, breakage.name, breakage.broken, breakage.reasons)
 
 
+def demo_breakage(root: str | os.PathLike[str]) -> str:
+    """The breakage the demo shows: the first of :data:`DEMO_BREAKAGES` that a module of
+    the checkout's add-on suite checks.
+
+    >>> demo_breakage("/nowhere")
+    'metrics-api-unavailable'
+    """
+    from clusterready.testing.scenarios import BREAKAGES
+
+    modules = {p.stem for p in (Path(root) / "tests_addons").glob("test_*.py")}
+    for name in DEMO_BREAKAGES:
+        if any(f"test_{a.replace('-', '_')}" in modules for a in BREAKAGES[name].broken):
+            return name
+    return DEMO_BREAKAGES[-1]
+
+
 @dataclass(frozen=True)
 class Verdict:
     """Whether a validation run went as the scenario says, and what to tell about it."""
@@ -160,14 +177,17 @@ class Verdict:
     lines: tuple[str, ...]
 
 
-def checked_addon(test_id: str) -> str:
-    """The add-on a test of the shipped suite checks, from its module (``cluster`` for
-    test_cluster.py).
+def checked_addon(test: Mapping[str, Any]) -> str:
+    """The add-on a test of the summary checks: its ``addon`` when the summary says,
+    else read from its module (``test_aws_node.py``: ``aws-node``; ``test_cluster.py``:
+    ``cluster``).
 
-    >>> checked_addon("tests_addons/test_aws_node.py::test_pods_ready")
+    >>> checked_addon({"id": "tests_addons/test_aws_node.py::test_pods_ready"})
     'aws-node'
     """
-    module = test_id.split("::", 1)[0].rsplit("/", 1)[-1]
+    if test.get("addon"):
+        return str(test["addon"])
+    module = str(test["id"]).split("::", 1)[0].rsplit("/", 1)[-1]
     return module.removeprefix("test_").removesuffix(".py").replace("_", "-")
 
 
@@ -179,7 +199,7 @@ def judge_healthy(summary: Mapping[str, Any]) -> Verdict:
     ('healthy: 1 checks passed (coredns), exit 0',)
     """
     tests = summary["tests"]
-    passed = sorted({checked_addon(t["id"]) for t in tests if t["outcome"] == "passed"})
+    passed = sorted({checked_addon(t) for t in tests if t["outcome"] == "passed"})
     failed = [t["id"] for t in tests if t["outcome"] == "failed"]
     count = sum(t["outcome"] == "passed" for t in tests)
     if summary["exit_code"] == 0 and count and not failed:
@@ -201,8 +221,8 @@ def judge_broken(
     failed, and each of those that has checks failed at least one. The reasons the
     output shows are listed, and those it does not."""
     tests = summary["tests"]
-    ran = {checked_addon(t["id"]) for t in tests if t["outcome"] in ("passed", "failed")}
-    failed = {checked_addon(t["id"]) for t in tests if t["outcome"] == "failed"}
+    ran = {checked_addon(t) for t in tests if t["outcome"] in ("passed", "failed")}
+    failed = {checked_addon(t) for t in tests if t["outcome"] == "failed"}
     unexpected = sorted(failed - broken)
     missed = sorted((broken & ran) - failed)
     lines = [f"{name}: exit {summary['exit_code']}; failed: {', '.join(sorted(failed)) or '-'}"]

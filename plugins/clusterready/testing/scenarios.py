@@ -113,6 +113,21 @@ _REPLICAS = {
     "ebs-csi-controller": 2,
     "istiod": 1,
 }
+# The Kind of each CRD of the registry, by plural (its version: _CRD_VERSIONS, else v1).
+_CRD_KINDS = {
+    "targetgroupbindings": "TargetGroupBinding",
+    "ingressclassparams": "IngressClassParams",
+    "authorizationpolicies": "AuthorizationPolicy",
+    "destinationrules": "DestinationRule",
+    "envoyfilters": "EnvoyFilter",
+    "gateways": "Gateway",
+    "peerauthentications": "PeerAuthentication",
+    "requestauthentications": "RequestAuthentication",
+    "serviceentries": "ServiceEntry",
+    "sidecars": "Sidecar",
+    "telemetries": "Telemetry",
+    "virtualservices": "VirtualService",
+}
 # DaemonSets whose pods use the node's network (and so the node's IP).
 _HOST_NETWORK = {"aws-node", "kube-proxy"}
 # Service name -> (cluster IP, ports, the workload whose pods back it).
@@ -619,16 +634,7 @@ def _endpoint_objects(service: Obj) -> list[Obj]:
                 "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io",
                 "kubernetes.io/service-name": name,
             },
-            ownerReferences=[
-                {
-                    "apiVersion": "v1",
-                    "kind": "Service",
-                    "name": name,
-                    "uid": meta["uid"],
-                    "controller": True,
-                    "blockOwnerDeletion": True,
-                }
-            ],
+            ownerReferences=[_owner(service)],
         ),
         "addressType": "IPv4",
         "endpoints": [],
@@ -642,20 +648,7 @@ def _endpoint_objects(service: Obj) -> list[Obj]:
 
 def _crd(name: str, now: datetime) -> Obj:
     plural, _, group = name.partition(".")
-    kind = {
-        "targetgroupbindings": "TargetGroupBinding",
-        "ingressclassparams": "IngressClassParams",
-        "authorizationpolicies": "AuthorizationPolicy",
-        "destinationrules": "DestinationRule",
-        "envoyfilters": "EnvoyFilter",
-        "gateways": "Gateway",
-        "peerauthentications": "PeerAuthentication",
-        "requestauthentications": "RequestAuthentication",
-        "serviceentries": "ServiceEntry",
-        "sidecars": "Sidecar",
-        "telemetries": "Telemetry",
-        "virtualservices": "VirtualService",
-    }.get(plural, plural.rstrip("s").capitalize())
+    kind = _CRD_KINDS[plural]
     version = _CRD_VERSIONS.get(group, "v1")
     created = now - timedelta(days=5, hours=23, minutes=40)
     names = {
