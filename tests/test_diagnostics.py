@@ -4,6 +4,7 @@ FakeCluster: what is gathered, the bounds, masking, reads that fail."""
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import Any
 
@@ -240,7 +241,7 @@ STATE: list[dict[str, Any]] = [
 
 CRASH_LOG = "".join(f"I1202 01:39:{i:02d} starting step {i}\n" for i in range(40)) + (
     "E1202 01:39:59 unable to fully scrape metrics: x509: certificate signed by unknown "
-    "authority\nrun id d1ag-run-7f3a9c\npanic: token=eyJhbGciOiJSUzI1NiJ9.s3cr3t-value failed\n"
+    "authority\npanic: token=eyJhbGciOiJSUzI1NiJ9.s3cr3t-value failed\n"
 )
 
 
@@ -297,7 +298,7 @@ def test_a_crash_looping_pod_shows_its_reason_restarts_node_events_and_last_word
     assert [e["reason"] for e in subject["events"]] == ["BackOff", "Started", "Pulled"]
     log = subject["log"]
     assert (log["container"], log["previous"]) == ("metrics-server", True)
-    assert log["lines"][-3].startswith("E1202 01:39:59 unable to fully scrape metrics")
+    assert log["lines"][-2].startswith("E1202 01:39:59 unable to fully scrape metrics")
     assert len(log["lines"]) == Bounds().log_lines
     log_requests = [r for r in fake.requests if r.path.endswith(f"/pods/{CRASHING}/log")]
     assert log_requests[-1].query == {
@@ -449,19 +450,10 @@ def test_secrets_in_a_log_line_and_in_messages_are_masked(cluster: Cluster) -> N
     )
     lines = only(found)["log"]["lines"]
     assert lines[-1] == "panic: token=<redacted> failed"
-    assert "<redacted> by unknown authority" in lines[-3]
+    assert "<redacted> by unknown authority" in lines[-2]
     everything = json.dumps(found) + render(found)
     assert "s3cr3t" not in everything
     assert "x509: certificate signed" not in everything
-
-
-def test_the_run_secrets_filter_is_the_default(cluster: Cluster) -> None:
-    from clusterready.redact import secrets_filter
-
-    secrets_filter().add("d1ag-run-7f3a9c")  # in no other test's output
-    found = gather(cluster, [ObjectRef("Pod", CRASHING, NS)])
-    assert "run id <redacted>" in only(found)["log"]["lines"]
-    assert "d1ag-run-7f3a9c" not in json.dumps(found)
 
 
 def test_every_bound_holds(fake_cluster: FakeCluster) -> None:
@@ -544,3 +536,160 @@ def test_the_time_bound_stops_the_gathering(fake_cluster: FakeCluster) -> None:
     assert found["problems"] == ["stopped: the diagnostics' time bound of 0.1s passed"]
     assert len(found["subjects"]) == 1  # the node was never read
     assert render(found).endswith("diagnostics stopped: the diagnostics' time bound of 0.1s passed")
+
+
+def test_a_subject_named_without_its_namespace_is_found_in_every_namespace(
+    cluster: Cluster,
+) -> None:
+    found = gather(cluster, [ObjectRef("Pod", PULLING)])
+    subject = only(found)
+    assert (subject["object"], subject["namespace"]) == (f"Pod {NS}/{PULLING}", NS)
+    assert subject["containers"][0]["reason"] == "ImagePullBackOff"
+
+
+def test_terminal_escapes_and_control_characters_never_reach_the_output(
+    fake_cluster: FakeCluster,
+) -> None:
+    fake_cluster.apply(STATE[0])
+    fake_cluster.set_logs(CRASHING, "\x1b[31mERROR\x1b[0m bad\rworse\x07\n", namespace=NS)
+    found = gather(
+        Cluster.from_kubeconfig(fake_cluster.kubeconfig), [ObjectRef("Pod", CRASHING, NS)]
+    )
+    assert only(found)["log"]["lines"] == ["ERROR bad", "worse\N{REPLACEMENT CHARACTER}"]
+
+
+# --------------------------------------------------------------------------- the plugin
+
+FAILING = f"""
+import pytest
+from clusterready.errors import CheckFailed, ObjectRef
+
+def test_metrics_server(kube):
+    raise CheckFailed(
+        "metrics-server is not ready",
+        subjects=[ObjectRef("Pod", "{CRASHING}", "{NS}"), ObjectRef("Node", "{NODE}")],
+    )
+
+def test_no_subjects(kube):
+    raise CheckFailed("something else is wrong")
+
+def test_passes(kube):
+    assert kube.get("pods", "{HEALTHY}", "{NS}") is not None
+"""
+
+
+def run_failing(
+    pytester: pytest.Pytester, fake: FakeCluster, *args: str
+) -> tuple[pytest.RunResult, dict[str, Any], ET.Element]:
+    pytester.makepyfile(test_checks=FAILING)
+    result = pytester.runpytest(
+        "-p",
+        "no:cacheprovider",
+        "--kubeconfig",
+        fake.kubeconfig,
+        "--junitxml=out.xml",
+        "--json-report=out.json",
+        *args,
+    )
+    summary = json.loads((pytester.path / "out.json").read_text())
+    return result, summary, ET.parse(pytester.path / "out.xml").getroot()
+
+
+def by_name(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {t["id"].split("::")[1]: t for t in summary["tests"]}
+
+
+def system_out(junit: ET.Element, name: str) -> str:
+    (case,) = [c for c in junit.iter("testcase") if c.get("name") == name]
+    return "".join(e.text or "" for e in case.iter("system-out"))
+
+
+@pytest.mark.parametrize(
+    "workers",
+    [
+        pytest.param([], id="in-process"),
+        pytest.param(["-n", "2"], id="xdist", marks=pytest.mark.slow),
+    ],
+)
+def test_a_failure_reports_its_subjects_in_the_terminal_junit_and_json(
+    pytester: pytest.Pytester, fake: FakeCluster, workers: list[str]
+) -> None:
+    result, summary, junit = run_failing(pytester, fake, *workers)
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        [
+            "*- diagnostics -*",
+            f"Pod {NS}/{CRASHING}: Running on node {NODE}",
+            "  container metrics-server: waiting: CrashLoopBackOff: back-off 5m0s *; 27 restarts; "
+            "last terminated: Error (exit code 1)",
+            f"Node {NODE}: Ready=False: KubeletNotReady: *",
+        ]
+    )
+    tests = by_name(summary)
+    assert tests["test_metrics_server"]["message"] == (
+        "clusterready.errors.CheckFailed: metrics-server is not ready"
+    )
+    diagnostics = tests["test_metrics_server"]["diagnostics"]
+    assert diagnostics == gather(
+        Cluster.from_kubeconfig(fake.kubeconfig),
+        [ObjectRef("Pod", CRASHING, NS), ObjectRef("Node", NODE)],
+    )  # the same with and without xdist: what the library gathers, nothing lost on the wire
+    assert "diagnostics" not in tests["test_no_subjects"]
+    assert "diagnostics" not in tests["test_passes"]
+    text = system_out(junit, "test_metrics_server")
+    assert text == render(diagnostics)
+    assert system_out(junit, "test_no_subjects") == ""
+    case = next(c for c in junit.iter("testcase") if c.get("name") == "test_metrics_server")
+    assert [child.tag for child in case] == ["failure", "system-out"]
+
+
+def test_diagnostics_off_and_brief(pytester: pytest.Pytester, fake: FakeCluster) -> None:
+    result, summary, junit = run_failing(pytester, fake, "--diagnostics=off")
+    assert result.ret == 1
+    assert "- diagnostics -" not in result.stdout.str()
+    assert "diagnostics" not in by_name(summary)["test_metrics_server"]
+    assert system_out(junit, "test_metrics_server") == ""
+    result, summary, junit = run_failing(pytester, fake, "--diagnostics=brief")
+    subjects = by_name(summary)["test_metrics_server"]["diagnostics"]["subjects"]
+    assert "log" not in subjects[0]
+    assert len(subjects[0]["events"]) == LEVELS["brief"].events  # type: ignore[union-attr]
+    result = pytester.runpytest("--kubeconfig", fake.kubeconfig, "--diagnostics=loud")
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(["*--diagnostics: invalid choice: 'loud'*"])
+
+
+def test_a_gathering_failure_is_one_line_and_the_test_still_failed(
+    pytester: pytest.Pytester, fake_cluster: FakeCluster
+) -> None:
+    for obj in STATE:
+        fake_cluster.apply(obj)
+    fake_cluster.fail("/events$", status=403, times=100)
+    result, summary, _ = run_failing(pytester, fake_cluster, "-p", "no:randomly")
+    assert result.ret == 1  # failed, not could-not-evaluate (75)
+    tests = by_name(summary)
+    assert tests["test_metrics_server"]["outcome"] == "failed"
+    assert tests["test_passes"]["outcome"] == "passed"  # the breaker was left closed
+    result.stdout.fnmatch_lines(
+        [
+            "  events: cannot read: cluster 'fake': cannot list events in namespace 'kube-system' "
+            "(the credentials lack permission): GET /api/v1/namespaces/kube-system/events: 403*"
+        ]
+    )
+    assert result.stdout.str().count("events: cannot read:") == 2  # the pod's, the node's
+
+
+def test_a_secret_in_a_log_line_is_masked_in_the_terminal_junit_and_json(
+    pytester: pytest.Pytester, fake_cluster: FakeCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYdiag3xmpl"
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
+    for obj in STATE:
+        fake_cluster.apply(obj)
+    fake_cluster.set_logs(CRASHING, f"loaded credentials {secret}\nfatal\n", namespace=NS)
+    result, summary, junit = run_failing(pytester, fake_cluster)
+    log = by_name(summary)["test_metrics_server"]["diagnostics"]["subjects"][0]["log"]
+    assert log["lines"] == ["loaded credentials <redacted>", "fatal"]
+    result.stdout.fnmatch_lines(["    | loaded credentials <redacted>"])
+    assert "| loaded credentials <redacted>" in system_out(junit, "test_metrics_server")
+    for text in (result.stdout.str(), (pytester.path / "out.xml").read_text(), json.dumps(summary)):
+        assert secret not in text

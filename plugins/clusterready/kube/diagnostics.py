@@ -41,6 +41,7 @@ Pod demo/web-1: Pending, not scheduled
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -96,6 +97,8 @@ _BAD_WHEN_TRUE = frozenset(
     }
 )
 _NOT_COUNTS = frozenset({"observedGeneration", "collisionCount"})
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")  # colours in a log line
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
 
 
 class _OutOfTime(Exception):
@@ -192,12 +195,17 @@ class _Gatherer:
 
     @contextmanager
     def _step(self, entry: Json, what: str) -> Iterator[None]:
-        """Record a failed read as one line of ``entry['problems']``."""
+        """Record a failed read as one line of ``entry['problems']``; the breaker it
+        opened is closed again (a read refused here may be allowed there; the time
+        bound keeps a cluster that is down from costing a retry budget per read)."""
+        was_down = self.cluster.breaker.is_open
         try:
             yield
         except (_OutOfTime, Interrupted):
             raise
         except CannotEvaluate as err:
+            if self.cluster.breaker.is_open and not was_down:
+                self.cluster.breaker.close()
             _problem(entry, f"{what}: cannot read: {_one_line(str(err), self.bounds.field * 2)}")
         except Exception as err:  # an object of an unexpected shape
             problem = f"{what}: cannot read: {type(err).__name__}: {err}"
@@ -208,9 +216,12 @@ class _Gatherer:
     def subject(self, ref: ObjectRef, entry: Json) -> None:
         obj: Json | None = None
         with self._step(entry, ref.kind.lower()):
-            obj = self._read(lambda: self.cluster.get(ref.kind, ref.name, ref.namespace))
+            obj = self._find(ref)
             if obj is None:
                 entry["missing"] = True
+            elif ref.namespace is None and _meta(obj).get("namespace"):
+                entry["namespace"] = _meta(obj)["namespace"]
+                entry["object"] = str(ref._replace(namespace=entry["namespace"]))
         if obj is None:
             return
         if ref.kind == "Pod":
@@ -231,6 +242,19 @@ class _Gatherer:
             with self._step(entry, "endpoints"):
                 entry["endpoints"] = self.endpoints(ref.name, namespace)
         self.events(ref.kind, ref.name, namespace, entry)
+
+    def _find(self, ref: ObjectRef) -> Json | None:
+        """The object; one of a namespaced type named without a namespace is looked
+        for in every namespace (a check over all namespaces names it so)."""
+        if ref.namespace is None and self._read(lambda: self.cluster.resolve(ref.kind)).namespaced:
+            found = self._read(
+                lambda: self.cluster.list(
+                    ref.kind, all_namespaces=True, field_selector=f"metadata.name={ref.name}"
+                )
+            )
+            return found[0] if found else None
+        got: Json | None = self._read(lambda: self.cluster.get(ref.kind, ref.name, ref.namespace))
+        return got
 
     def pod(self, pod: Json, entry: Json, *, log: bool = True) -> None:
         meta, spec, status = _meta(pod), _dict(pod.get("spec")), _dict(pod.get("status"))
@@ -613,6 +637,8 @@ def _one_line(text: str, limit: int) -> str:
 
 
 def _cut_line(text: str, limit: int) -> str:
+    """At most ``limit`` characters, without terminal escapes or control characters."""
+    text = _CONTROL.sub("\N{REPLACEMENT CHARACTER}", _ESCAPES.sub("", text))
     return text if len(text) <= limit else text[: max(0, limit - 3)] + "..."
 
 
