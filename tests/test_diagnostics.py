@@ -4,8 +4,10 @@ FakeCluster: what is gathered, the bounds, masking, reads that fail."""
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -693,3 +695,33 @@ def test_a_secret_in_a_log_line_is_masked_in_the_terminal_junit_and_json(
     assert "| loaded credentials <redacted>" in system_out(junit, "test_metrics_server")
     for text in (result.stdout.str(), (pytester.path / "out.xml").read_text(), json.dumps(summary)):
         assert secret not in text
+
+
+def test_the_docs_example_prints_what_the_docs_show(capsys: pytest.CaptureFixture[str]) -> None:
+    doc = (Path(__file__).parent.parent / "docs" / "diagnostics.md").read_text()
+    (code,) = re.findall(r"```python\n(.*?)```", doc, flags=re.S)
+    shown = re.findall(r"```text\n(.*?)```", doc, flags=re.S)[-1]
+    exec(compile(code, "docs/diagnostics.md", "exec"), {})
+    assert capsys.readouterr().out == shown
+
+
+def test_merged_junit_carries_the_diagnostics(cluster: Cluster) -> None:
+    from clusterready.junit import to_junit
+    from clusterready.merge import merge
+
+    found = gather(cluster, [ObjectRef("Pod", PULLING, NS)])
+    summary = {
+        "duration": 1.0,
+        "tests": [
+            {"id": "t.py::test_a", "outcome": "failed", "duration": 0.5, "message": "boom",
+             "diagnostics": found},
+            {"id": "t.py::test_b", "outcome": "passed", "duration": 0.5, "message": ""},
+        ],
+    }  # fmt: skip
+    shard = {"schema": 1, "exit_code": 1, "cluster": "", "context": "", "region": "", **summary}
+    merged = merge([("a.json", shard)])
+    assert merged["tests"][0]["diagnostics"] == found  # the fan-in keeps them
+    assert "diagnostics" not in merged["tests"][1]
+    root = ET.fromstring(to_junit(merged))
+    assert system_out(root, "test_a") == render(found)
+    assert system_out(root, "test_b") == ""
