@@ -6,10 +6,10 @@
 True
 """
 
+from clusterready.kube.discovery import ResourceType
 from clusterready.testing.fakekube import (
     FakeCluster,
     Request,
-    ResourceKind,
     StateError,
     load_objects,
 )
@@ -20,7 +20,7 @@ __all__ = [
     "FakeCluster",
     "FaultProxy",
     "Request",
-    "ResourceKind",
+    "ResourceType",
     "StateError",
     "closed_port",
     "load_objects",
