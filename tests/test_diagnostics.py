@@ -725,3 +725,30 @@ def test_merged_junit_carries_the_diagnostics(cluster: Cluster) -> None:
     root = ET.fromstring(to_junit(merged))
     assert system_out(root, "test_a") == render(found)
     assert system_out(root, "test_b") == ""
+
+
+def test_a_failed_detik_sentence_headlines_the_offenders_and_diagnoses_them_first(
+    pytester: pytest.Pytester, fake: FakeCluster
+) -> None:
+    pytester.makepyfile(
+        test_ms="""
+        def test_ready(detik):
+            detik.verify("'condition Ready' is 'true' for pods named '^metrics-server-'")
+        """
+    )
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "--kubeconfig", fake.kubeconfig, "--namespace", NS,
+        "--json-report=out.json", "-rf",
+    )  # fmt: skip
+    assert result.ret == 1
+    headline = (
+        "'condition Ready' of pods named '^metrics-server-' expected to be 'true': "
+        f"{CRASHING} is 'False', {PULLING} is 'False'"
+    )
+    (test,) = json.loads((pytester.path / "out.json").read_text())["tests"]
+    assert test["message"].startswith(f"clusterready.errors.CheckFailed: {headline} (1 attempt")
+    result.stdout.fnmatch_lines(["FAILED test_ms.py::test_ready - *CheckFailed: 'condition R*"])
+    subjects = test["diagnostics"]["subjects"]
+    assert [s["name"] for s in subjects] == [CRASHING, PULLING, HEALTHY]  # offenders first
+    assert subjects[0]["containers"][0]["reason"] == "CrashLoopBackOff"
+    assert subjects[1]["containers"][0]["reason"] == "ImagePullBackOff"
