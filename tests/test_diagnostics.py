@@ -752,3 +752,34 @@ def test_a_failed_detik_sentence_headlines_the_offenders_and_diagnoses_them_firs
     assert [s["name"] for s in subjects] == [CRASHING, PULLING, HEALTHY]  # offenders first
     assert subjects[0]["containers"][0]["reason"] == "CrashLoopBackOff"
     assert subjects[1]["containers"][0]["reason"] == "ImagePullBackOff"
+
+
+def test_a_failed_spot_check_prints_its_diagnostics(
+    fake: FakeCluster, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from clusterready.cli import main
+
+    sentence = f"'condition Ready' is 'true' for pods named '^{CRASHING}$'"
+    assert main(["verify", sentence, "--kubeconfig", fake.kubeconfig, "-n", NS]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"\n'condition Ready' of pods named '^{CRASHING}$' expected to be")
+    diagnostics = err.split("\ndiagnostics:\n", 1)[1]
+    assert diagnostics.splitlines()[0] == f"Pod {NS}/{CRASHING}: Running on node {NODE}"
+    assert "CrashLoopBackOff" in diagnostics
+
+
+def test_the_checks_deadline_stops_the_gathering_not_the_verdict(
+    pytester: pytest.Pytester, fake_cluster: FakeCluster
+) -> None:
+    for obj in STATE:
+        fake_cluster.apply(obj)
+    fake_cluster.fail(f"/pods/{CRASHING}$", status=200, delay=5)  # a read that hangs
+    result, summary, _ = run_failing(
+        pytester, fake_cluster, "--set", "run.check_deadline=1", "-k", "metrics_server"
+    )
+    assert result.ret == 1  # failed, not could-not-evaluate: the check did fail
+    (test,) = summary["tests"]
+    assert test["outcome"] == "failed"
+    assert test["diagnostics"]["problems"] == [
+        "stopped: the check's deadline of 1s passed (run.check_deadline)"
+    ]

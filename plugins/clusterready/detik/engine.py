@@ -240,12 +240,18 @@ class Detik:
             )
         result = self._attempts(stmt) if verb == "try" else self._once(stmt)
         if check and not result.passed:
-            raise CheckFailed(result.explain(), subjects=self._subjects(result))
+            raise CheckFailed(result.explain(), subjects=self.subjects(result))
         return result
 
-    def _subjects(self, result: DetikResult) -> tuple[ObjectRef, ...]:
-        """The objects a failed check is about (the offenders first), for diagnostics:
-        only a Cluster knows their kind."""
+    def subjects(self, result: DetikResult) -> tuple[ObjectRef, ...]:
+        """The objects a result is about, the offenders first (what the diagnostics of a
+        failure read); none when the source is not a Cluster (only it knows their kind).
+
+        >>> from clusterready.detik import StaticSource
+        >>> Detik(StaticSource([])).subjects(Detik(StaticSource([])).verify(
+        ...     "there is 1 pod named 'x'", check=False))
+        ()
+        """
         query = result.query
         if not isinstance(self.source, ClusterSource) or query is None:
             return ()
