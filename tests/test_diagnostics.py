@@ -783,3 +783,16 @@ def test_the_checks_deadline_stops_the_gathering_not_the_verdict(
     assert test["diagnostics"]["problems"] == [
         "stopped: the check's deadline of 1s passed (run.check_deadline)"
     ]
+
+
+def test_an_object_of_an_unexpected_shape_is_one_line(fake_cluster: FakeCluster) -> None:
+    odd = pod("odd-1", {"phase": "Running", "containerStatuses": [{"restartCount": "many"}]})
+    odd["metadata"]["namespace"] = "default"
+    fake_cluster.apply(odd)
+    found = gather(Cluster.from_kubeconfig(fake_cluster.kubeconfig), [ObjectRef("Pod", "odd-1")])
+    assert only(found)["problems"] == [
+        "pod: cannot read: ValueError: invalid literal for int() with base 10: 'many'"
+    ]
+    assert render(found).splitlines()[-1] == (
+        "  pod: cannot read: ValueError: invalid literal for int() with base 10: 'many'"
+    )

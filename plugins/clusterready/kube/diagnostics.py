@@ -131,14 +131,10 @@ def gather(
     problems: list[str] = []
     try:
         for ref in refs[: bounds.subjects]:
-            entry: Json = {
-                "object": str(ref),
-                "kind": ref.kind,
-                "name": ref.name,
-                "namespace": ref.namespace,
-            }
+            entry = _entry(ref)
             out.append(entry)
-            gatherer.subject(ref, entry)
+            with gatherer.step(entry, ref.kind.lower()):  # a bug here is one line too
+                gatherer.subject(ref, entry)
     except _OutOfTime:
         problems.append(f"stopped: the diagnostics' time bound of {bounds.seconds:g}s passed")
     except Interrupted as err:  # the check's or the run's deadline, a signal
@@ -194,7 +190,7 @@ class _Gatherer:
         return call()
 
     @contextmanager
-    def _step(self, entry: Json, what: str) -> Iterator[None]:
+    def step(self, entry: Json, what: str) -> Iterator[None]:
         """Record a failed read as one line of ``entry['problems']``; the breaker it
         opened is closed again (a read refused here may be allowed there; the time
         bound keeps a cluster that is down from costing a retry budget per read)."""
@@ -215,7 +211,7 @@ class _Gatherer:
 
     def subject(self, ref: ObjectRef, entry: Json) -> None:
         obj: Json | None = None
-        with self._step(entry, ref.kind.lower()):
+        with self.step(entry, ref.kind.lower()):
             obj = self._find(ref)
             if obj is None:
                 entry["missing"] = True
@@ -234,12 +230,12 @@ class _Gatherer:
             self.node(obj, entry)
         elif ref.kind == "APIService":
             entry["conditions"] = [
-                _condition(c) for c in _conditions(obj) if c.get("type") == "Available"
+                _condition(c, self._text) for c in _conditions(obj) if c.get("type") == "Available"
             ]
         else:
             entry["conditions"] = self._bad_conditions(obj)
         if ref.kind == "Service":
-            with self._step(entry, "endpoints"):
+            with self.step(entry, "endpoints"):
                 entry["endpoints"] = self.endpoints(ref.name, namespace)
         self.events(ref.kind, ref.name, namespace, entry)
 
@@ -286,7 +282,7 @@ class _Gatherer:
             return
         namespace = _meta(obj).get("namespace") or None
         pods: list[Json] = []
-        with self._step(entry, "pods"):
+        with self.step(entry, "pods"):
             listed = self._read(
                 lambda: self.cluster.list("pods", namespace, label_selector=selector)
             )
@@ -294,12 +290,7 @@ class _Gatherer:
             entry["unhealthy_pods"] = len(unhealthy)
             for pod in unhealthy[: self.bounds.pods]:
                 meta = _meta(pod)
-                sub: Json = {
-                    "object": str(ObjectRef("Pod", meta.get("name", ""), meta.get("namespace"))),
-                    "kind": "Pod",
-                    "name": meta.get("name", ""),
-                    "namespace": meta.get("namespace"),
-                }
+                sub = _entry(ObjectRef("Pod", meta.get("name", ""), meta.get("namespace")))
                 pods.append(sub)
                 self.pod(pod, sub, log=not pods[:-1])  # one log per workload
         entry["pods"] = pods
@@ -324,7 +315,7 @@ class _Gatherer:
     def pod_node(self, name: str, entry: Json) -> Json:
         if name not in self.nodes:
             self.nodes[name] = "unread"
-            with self._step(entry, f"node {name}"):
+            with self.step(entry, f"node {name}"):
                 self.nodes[name] = self._read(lambda: self.cluster.get("nodes", name))
         node = self.nodes[name]
         if isinstance(node, str):
@@ -355,7 +346,7 @@ class _Gatherer:
         fields = f"involvedObject.kind={kind},involvedObject.name={name}"
         if namespace:
             fields += f",involvedObject.namespace={namespace}"
-        with self._step(entry, "events"):
+        with self.step(entry, "events"):
             listed = self._read(
                 lambda: self.cluster.list(
                     "events",
@@ -374,7 +365,7 @@ class _Gatherer:
         container, previous = chosen
         meta = _meta(pod)
         what = f"log of {container}" + (" (previous run)" if previous else "")
-        with self._step(entry, what):
+        with self.step(entry, what):
             text = self._read(
                 lambda: self.cluster.logs(
                     meta.get("name", ""),
@@ -595,6 +586,16 @@ def _cut(text: str, limit: int) -> str:
 # --------------------------------------------------------------------------- helpers
 
 
+def _entry(ref: ObjectRef) -> Json:
+    return {
+        "object": str(ref),
+        "kind": ref.kind,
+        "name": ref.name,
+        "namespace": ref.namespace,
+        "problems": [],
+    }
+
+
 def _dict(value: object) -> Json:
     return value if isinstance(value, dict) else {}
 
@@ -629,7 +630,7 @@ def _pick(mapping: Json, *keys: str) -> Json:
 
 
 def _problem(entry: Json, line: str) -> None:
-    entry.setdefault("problems", []).append(line)
+    entry["problems"].append(line)
 
 
 def _one_line(text: str, limit: int) -> str:
