@@ -724,7 +724,7 @@ class _RunTracker:
             outcome,
             report.duration,
             _message(report),
-            getattr(report, "clusterready_diagnostics", None),
+            diagnostics=getattr(report, "clusterready_diagnostics", None),
         )
 
     @pytest.hookimpl(tryfirst=True)

@@ -70,6 +70,7 @@ class RunSummary:
         outcome: Outcome,
         duration: float,
         message: str = "",
+        *,
         diagnostics: dict[str, Any] | None = None,
     ) -> None:
         """Fold one phase report into the test's record (the worst outcome wins; the
