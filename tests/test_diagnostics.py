@@ -537,6 +537,7 @@ def test_the_time_bound_stops_the_gathering(fake_cluster: FakeCluster) -> None:
     found = gather(cluster, refs, Bounds(seconds=0.1))
     assert found["problems"] == ["stopped: the diagnostics' time bound of 0.1s passed"]
     assert len(found["subjects"]) == 1  # the node was never read
+    assert found["omitted"] == 1
     assert render(found).endswith("diagnostics stopped: the diagnostics' time bound of 0.1s passed")
 
 
@@ -782,7 +783,8 @@ def test_the_checks_deadline_stops_the_gathering_not_the_verdict(
     assert test["outcome"] == "failed"
     assert test["diagnostics"]["problems"] == [
         "stopped: the check's deadline of 1s passed (run.check_deadline)"
-    ]
+    ]  # whether it came during the gathering or just before it
+    assert test["diagnostics"]["omitted"] + len(test["diagnostics"]["subjects"]) == 2
 
 
 def test_an_object_of_an_unexpected_shape_is_one_line(fake_cluster: FakeCluster) -> None:
@@ -796,3 +798,25 @@ def test_an_object_of_an_unexpected_shape_is_one_line(fake_cluster: FakeCluster)
     assert render(found).splitlines()[-1] == (
         "  pod: cannot read: ValueError: invalid literal for int() with base 10: 'many'"
     )
+
+
+def test_a_stop_that_came_first_is_recorded_and_nothing_read(
+    cluster: Cluster, fake: FakeCluster
+) -> None:
+    from contextlib import contextmanager
+
+    from clusterready.errors import Interrupted
+
+    @contextmanager
+    def stopped() -> Iterator[None]:  # as the run clock's phase does with a pending stop
+        raise Interrupted("the run was stopped by SIGTERM")
+        yield
+
+    before = len(fake.requests)
+    found = gather(cluster, [ObjectRef("Pod", CRASHING, NS)], within=stopped)
+    assert found == {
+        "subjects": [],
+        "omitted": 1,
+        "problems": ["stopped: the run was stopped by SIGTERM"],
+    }
+    assert len(fake.requests) == before

@@ -676,11 +676,8 @@ def _add_diagnostics(item: pytest.Item, report: pytest.TestReport, failure: Chec
     if clock.stopped:
         return
     bounds = replace(bounds, seconds=max(0.0, min(bounds.seconds, clock.remaining())))
-    try:
-        with clock.phase():  # a deadline or a signal stops the gathering, not the run
-            found = gather(cluster, failure.subjects, bounds)
-    except Interrupted:  # it came between the check and its report
-        return
+    # In a phase of the check: a deadline or a signal stops the gathering, not the run.
+    found = gather(cluster, failure.subjects, bounds, within=clock.phase)
     setattr(report, "clusterready_diagnostics", found)  # noqa: B010 (not a TestReport field)
     report.sections.append((DIAGNOSTICS, render(found, bounds.text)))
 

@@ -44,7 +44,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,16 +111,20 @@ def gather(
     bounds: Bounds | None = None,
     *,
     redact: Callable[[str], str] | None = None,
+    within: Callable[[], AbstractContextManager[None]] = nullcontext,
 ) -> Json:
     """The diagnostics of these objects, a JSON-ready dict::
 
         {"subjects": [{"object": "Pod demo/web-1", "kind": "Pod", ...}, ...],
          "omitted": 0, "problems": []}
 
-    ``omitted`` counts the subjects beyond ``bounds.subjects``; ``problems``
-    holds what stopped the gathering as a whole (the time bound, a deadline).
+    ``omitted`` counts the subjects not diagnosed (beyond ``bounds.subjects``, or
+    after the gathering stopped); ``problems`` holds what stopped it (the time
+    bound, a deadline).
     Never raises for a read that fails (each subject's own ``problems`` say so);
-    the cluster's breaker is left as it was found.
+    the cluster's breaker is left as it was found. The gathering runs ``within``
+    a context (the run clock's phase, where a deadline or a signal raises
+    :class:`~clusterready.errors.Interrupted`: it stops the gathering, recorded).
     """
     bounds = bounds or Bounds()
     redact = redact or secrets_filter().redact
@@ -130,11 +134,12 @@ def gather(
     out: list[Json] = []
     problems: list[str] = []
     try:
-        for ref in refs[: bounds.subjects]:
-            entry = _entry(ref)
-            out.append(entry)
-            with gatherer.step(entry, ref.kind.lower()):  # a bug here is one line too
-                gatherer.subject(ref, entry)
+        with within():
+            for ref in refs[: bounds.subjects]:
+                entry = _entry(ref)
+                out.append(entry)
+                with gatherer.step(entry, ref.kind.lower()):  # a bug here is one line too
+                    gatherer.subject(ref, entry)
     except _OutOfTime:
         problems.append(f"stopped: the diagnostics' time bound of {bounds.seconds:g}s passed")
     except Interrupted as err:  # the check's or the run's deadline, a signal
@@ -144,7 +149,7 @@ def gather(
             cluster.breaker.close()  # a refused read of diagnostics says nothing of the checks
     result: Json = {
         "subjects": out,
-        "omitted": max(0, len(refs) - bounds.subjects),
+        "omitted": len(refs) - len(out),
         "problems": problems,
     }
     masked: Json = _masked(result, redact)
