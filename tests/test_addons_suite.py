@@ -69,8 +69,9 @@ def test_pending_pods_fail_with_the_observed_state(
     }
     failed = {t["id"].split("::")[1]: t["message"] for t in summary["tests"]}
     assert failed["test_both_pods_run"].endswith(
-        "Expected 2 pods named ^metrics-server- to have this value (running). Found 0. "
-        "(1 attempt in " + failed["test_both_pods_run"].rsplit(" in ", 1)[1]
+        "2 pods named '^metrics-server-' expected with 'status' being 'running', 0 found: "
+        "metrics-server-7d9f8b6c5-q8wz1 is 'Pending', metrics-server-7d9f8b6c5-x2k4p is "
+        "'Pending' (1 attempt in " + failed["test_both_pods_run"].rsplit(" in ", 1)[1]
     )
     assert failed["test_rolled_out"].startswith(
         "clusterready.errors.CheckFailed: Deployment kube-system/metrics-server: 0 of 2 replicas "

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from clusterready.errors import CannotEvaluate, UsageError
+from clusterready.errors import CannotEvaluate, ObjectRef, UsageError
 from clusterready.outcomes import ExitCode
 
 if TYPE_CHECKING:
@@ -316,7 +316,22 @@ def _check(args: argparse.Namespace) -> int:
     missing = _missing_namespace(cluster, outcome)
     if missing:
         print(missing, file=sys.stderr)
+    _print_diagnostics(cluster, detik.subjects(outcome))
     return int(ExitCode.CHECKS_FAILED)
+
+
+def _print_diagnostics(cluster: Cluster, subjects: Sequence[ObjectRef]) -> None:
+    """The failure's diagnostics (docs/diagnostics.md); the deadline or Ctrl-C stops
+    them, not the verdict: the check failed."""
+    from clusterready.kube.diagnostics import gather, render
+
+    if not subjects:
+        return
+    try:
+        text = render(gather(cluster, subjects))
+    except KeyboardInterrupt as err:
+        text = f"diagnostics stopped: {err or 'Ctrl-C'}"
+    print("\ndiagnostics:\n" + text, file=sys.stderr)
 
 
 def _missing_namespace(cluster: Cluster, outcome: DetikResult) -> str:

@@ -109,6 +109,7 @@ def merge(summaries: Sequence[Named]) -> dict[str, Any]:
                 Outcome(test["outcome"]),
                 float(test.get("duration", 0.0)),
                 test.get("message", ""),
+                diagnostics=test.get("diagnostics"),
             )
     code = _exit_code(merged, [data["exit_code"] for _, data in ordered])
     duration = max(float(data.get("duration", 0.0)) for _, data in ordered)

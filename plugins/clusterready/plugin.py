@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from clusterready.errors import CannotEvaluate, Interrupted, SpecError, UsageError
+from clusterready.errors import CannotEvaluate, CheckFailed, Interrupted, SpecError, UsageError
 from clusterready.outcomes import ExitCode, Outcome, run_exit_code
 from clusterready.report import RunSummary, path_problem
 from clusterready.shard import Shard
@@ -105,6 +105,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=int,
         help="cap the attempts of every retry: DETIK tries and eventually(...) (1: one look, "
         "for a quick spot check). --detik-max-attempts is its old name.",
+    )
+    group.addoption(
+        "--diagnostics",
+        dest="clusterready_diagnostics",
+        choices=("off", "brief", "full"),
+        default="full",
+        help="what a failed check's report shows of the objects it is about: their "
+        "conditions, container reasons, restarts, node, events and a log tail (full, the "
+        "default), the same without logs and with fewer events (brief), or nothing (off). "
+        "See docs/diagnostics.md.",
     )
     group.addoption(
         "--json-report",
@@ -331,6 +341,22 @@ def _add_junit_properties(config: pytest.Config) -> None:
     spec = config.stash[SPEC_KEY]
     for name, value in _target(spec).items():
         xml.add_global_property(f"clusterready.{name}", value)
+    config.pluginmanager.register(_JunitDiagnostics(xml), "clusterready-junit-diagnostics")
+
+
+class _JunitDiagnostics:
+    """A failed check's diagnostics go in its testcase's ``<system-out>``."""
+
+    def __init__(self, xml: Any) -> None:
+        self.xml = xml
+
+    @pytest.hookimpl(trylast=True)  # after junitxml wrote the <failure>: the schema's order
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        from clusterready.junit import system_out
+
+        text = "".join(content for name, content in report.sections if name == DIAGNOSTICS)
+        if text:
+            self.xml.node_reporter(report).append(system_out(text))
 
 
 def _junit_writer(config: pytest.Config) -> Any:
@@ -638,7 +664,42 @@ def pytest_runtest_makereport(
         report.cannot_evaluate = True  # type: ignore[attr-defined]
         # Not a bug in the test: one line says what could not be reached, no traceback.
         report.longrepr = f"{excinfo.type.__name__}: {excinfo.value}"
+    elif report.failed and excinfo is not None and isinstance(excinfo.value, CheckFailed):
+        _add_diagnostics(item, report, excinfo.value)
     return report
+
+
+DIAGNOSTICS = "diagnostics"  # the report section, and the JSON summary's field
+
+
+def _add_diagnostics(item: pytest.Item, report: pytest.TestReport, failure: CheckFailed) -> None:
+    """What the failing check's subjects look like (docs/diagnostics.md): a section of
+    the report, and its structured form on the report (it crosses the xdist wire)."""
+    from dataclasses import replace
+
+    from clusterready.kube.diagnostics import LEVELS, gather, render
+
+    bounds = LEVELS[item.config.option.clusterready_diagnostics]
+    cluster = _cluster_of(item)
+    hooks = item.config.pluginmanager.get_plugin("clusterready-clock")
+    if not failure.subjects or bounds is None or cluster is None or hooks is None:
+        return
+    clock = hooks.clock
+    if clock.stopped:
+        return
+    bounds = replace(bounds, seconds=max(0.0, min(bounds.seconds, clock.remaining())))
+    # In a phase of the check: a deadline or a signal stops the gathering, not the run.
+    found = gather(cluster, failure.subjects, bounds, within=clock.phase)
+    setattr(report, "clusterready_diagnostics", found)  # noqa: B010 (not a TestReport field)
+    report.sections.append((DIAGNOSTICS, render(found, bounds.text)))
+
+
+def _cluster_of(item: pytest.Item) -> Cluster | None:
+    """The Cluster the test used: the ``kube`` fixture's (the ``detik`` fixture's too)."""
+    from clusterready.kube import Cluster
+
+    cluster = getattr(item, "funcargs", {}).get("kube")
+    return cluster if isinstance(cluster, Cluster) else None
 
 
 def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, Any] | None:
@@ -666,7 +727,14 @@ class _RunTracker:
             self.failed += 1
         elif outcome is Outcome.CANNOT_EVALUATE:
             self.cannot_evaluate += 1
-        self.summary.record(report.nodeid, report.when, outcome, report.duration, _message(report))
+        self.summary.record(
+            report.nodeid,
+            report.when,
+            outcome,
+            report.duration,
+            _message(report),
+            diagnostics=getattr(report, "clusterready_diagnostics", None),
+        )
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:

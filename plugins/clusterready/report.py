@@ -6,7 +6,12 @@ Schema (``"schema": 1``)::
      "duration": 1.23,
      "totals": {"total": 3, "passed": 1, "failed": 1, "skipped": 0, "cannot-evaluate": 1},
      "tests": [{"id": "tests_addons/test_x.py::test_y", "outcome": "failed",
-                "duration": 0.01, "message": "first line of the failure"}]}
+                "duration": 0.01, "message": "first line of the failure",
+                "diagnostics": {"subjects": [...], "omitted": 0, "problems": []}}]}
+
+``diagnostics`` is there for a failed check that named the objects it is about
+(docs/diagnostics.md): their state as :func:`clusterready.kube.diagnostics.gather`
+returns it.
 
 A ``--shard K/N`` run adds ``"shard": {"index": K, "count": N, "selected": S}``, S the
 number of tests the whole selection held (None when unknown); ``clusterready merge``
@@ -45,6 +50,7 @@ class TestRecord:
     outcome: Outcome = Outcome.PASSED
     duration: float = 0.0
     message: str = ""
+    diagnostics: dict[str, Any] | None = None
 
 
 @dataclass
@@ -58,11 +64,20 @@ class RunSummary:
     shard: dict[str, int | None] | None = None
 
     def record(
-        self, test_id: str, when: str, outcome: Outcome, duration: float, message: str = ""
+        self,
+        test_id: str,
+        when: str,
+        outcome: Outcome,
+        duration: float,
+        message: str = "",
+        *,
+        diagnostics: dict[str, Any] | None = None,
     ) -> None:
-        """Fold one phase report into the test's record (the worst outcome wins)."""
+        """Fold one phase report into the test's record (the worst outcome wins; the
+        first failure's diagnostics are kept)."""
         rec = self.tests.setdefault(test_id, TestRecord(test_id))
         rec.duration += duration
+        rec.diagnostics = rec.diagnostics or diagnostics
         if _RANK[outcome] > _RANK[rec.outcome] or (
             outcome is rec.outcome and not rec.message and message
         ):
@@ -91,6 +106,7 @@ class RunSummary:
                     "outcome": r.outcome.value,
                     "duration": round(r.duration, 3),
                     "message": r.message,
+                    **({"diagnostics": r.diagnostics} if r.diagnostics else {}),
                 }
                 for r in self.tests.values()
             ],
