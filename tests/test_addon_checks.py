@@ -279,11 +279,6 @@ def test_an_api_server_not_ready_names_its_failed_checks() -> None:
     )
 
 
-def test_an_unknown_add_on_name_is_refused() -> None:
-    with FakeCluster() as fake, pytest.raises(ValueError, match="no add-on named 'nginx'"):
-        AddOnChecks.named("nginx", Cluster.from_kubeconfig(fake.kubeconfig))
-
-
 def test_the_addon_checks_fixture_is_the_marked_add_ons_with_the_spec_version(
     pytester: pytest.Pytester, served: Callable[[str], FakeCluster]
 ) -> None:
