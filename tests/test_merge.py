@@ -54,7 +54,8 @@ BAD = [
     (
         json.dumps(summary(("t.py::a", "exploded"))),
         "in0.json: not a clusterready summary: tests[0]: expected {id, outcome "
-        '(cannot-evaluate, failed, passed, skipped), duration, message}, found {"id": "t.py::a"',
+        "(cannot-evaluate, failed, passed, skipped), duration, message, addon}, "
+        'found {"id": "t.py::a"',
     ),
     (
         json.dumps(summary(shard=(4, 3, 1))),
