@@ -214,23 +214,35 @@ def test_every_shard_reports_what_the_whole_selection_leaves_unchecked(
     assert summary["unchecked"] == []
 
 
+SPEC_WITH_A_GAP = [*params("METRICS-SERVER=v1", "COREDNS=v1", "ISTIO=1.24.1"), "--strict"]
+
+
+def comparable(summary: dict[str, Any]) -> dict[str, Any]:
+    tests = sorted(({**t, "duration": 0} for t in summary["tests"]), key=lambda t: t["id"])
+    return {**summary, "duration": 0, "tests": tests}
+
+
 def test_the_summary_is_the_same_under_xdist(pytester: pytest.Pytester) -> None:
+    """The workers collect: the controller learns the add-ons from them."""
     pytester.makepyfile(test_checks=CHECKS)
-    spec = [*params("METRICS-SERVER=v1", "COREDNS=v1", "ISTIO=1.24.1"), "--strict"]
-
-    def comparable(summary: dict[str, Any]) -> dict[str, Any]:
-        tests = sorted(({**t, "duration": 0} for t in summary["tests"]), key=lambda t: t["id"])
-        return {**summary, "duration": 0, "tests": tests}
-
-    serial, whole = run(pytester, *spec, "-p", "no:xdist")
-    parallel, distributed = run(pytester, *spec, "-n", "2")
+    serial, whole = run(pytester, *SPEC_WITH_A_GAP, "-p", "no:xdist")
+    parallel, distributed = run(pytester, *SPEC_WITH_A_GAP, "-n", "2")
     assert comparable(whole) == comparable(distributed)
     assert whole["unchecked"] == ["istio"]
     assert serial.ret == parallel.ret == 1
-    for args in (["--only", "coredns"], ["--shard", "3/3"], ["-k", "ms_api"]):
-        _, whole = run(pytester, *spec, *args, "-p", "no:xdist")
-        _, distributed = run(pytester, *spec, *args, "-n", "2")
-        assert comparable(whole) == comparable(distributed), args
+    parallel.stdout.fnmatch_lines(["clusterready: unchecked: the spec enables istio *"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args", [["--only", "coredns"], ["--shard", "3/3"], ["-k", "ms_api"]])
+def test_the_selection_is_counted_the_same_under_xdist(
+    pytester: pytest.Pytester, args: list[str]
+) -> None:
+    pytester.makepyfile(test_checks=CHECKS)
+    serial, whole = run(pytester, *SPEC_WITH_A_GAP, *args, "-p", "no:xdist")
+    parallel, distributed = run(pytester, *SPEC_WITH_A_GAP, *args, "-n", "2")
+    assert comparable(whole) == comparable(distributed)
+    assert serial.ret == parallel.ret
 
 
 @pytest.mark.parametrize(
@@ -291,3 +303,16 @@ def test_an_alias_in_the_spec_file_enables_its_addon(pytester: pytest.Pytester) 
     result, summary = run(pytester, "--spec", "spec.yaml", "--only", "aws-node", "--strict")
     assert result.ret == 0
     assert summary["addons"] == {"aws-node": "passed"}
+
+
+def test_clusterready_spec_checks_param_names_too(capsys: pytest.CaptureFixture[str]) -> None:
+    from clusterready.cli import main
+
+    assert main(["spec", "--param", "MIN_FREE_IP=5"]) == 4
+    assert capsys.readouterr().err == (
+        "clusterready: error: --param MIN_FREE_IP: unknown parameter 'MIN_FREE_IP' (did you "
+        "mean 'MIN_FREE_IPS'?); expected a spec parameter (docs/spec.md), a known add-on or "
+        "one the spec's custom_addons declares\n"
+    )
+    assert main(["spec", "--param", "VPC-CNI=v1.19.0", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["addons"] == {"aws-node": "v1.19.0"}

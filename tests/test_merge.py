@@ -240,7 +240,9 @@ def test_the_junit_is_valid_and_carries_the_messages(tmp_path: Path) -> None:
     assert properties == {"clusterready.cluster": "prod-eu", "clusterready.region": "eu-west-1"}
 
 
-def test_the_addon_verdicts_roll_up_over_every_slice(tmp_path: Path) -> None:
+def test_the_addon_verdicts_roll_up_over_every_slice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """One step per add-on (--only NAME): the fan-in gives each add-on its verdict."""
 
     def test(id_: str, outcome: str, addon: str | None) -> dict[str, Any]:
@@ -259,6 +261,7 @@ def test_the_addon_verdicts_roll_up_over_every_slice(tmp_path: Path) -> None:
         test("x.py::t", "passed", None),
     ]
     assert merge(tmp_path, cluster, dns, ms) == 1
+    assert "unchecked: istio (enabled, no check covers it)" in capsys.readouterr().out
     merged = json.loads((tmp_path / "out.json").read_text())
     assert merged["addons"] == {
         "cluster": "passed",
