@@ -29,20 +29,23 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
 from clusterready.errors import UsageError
+from clusterready.outcomes import ExitCode
 
 __all__ = [
     "CLUSTER",
     "AddonNames",
     "Coverage",
+    "coverage_of",
     "nothing_checked_text",
     "parse_only",
     "registry_names",
     "unchecked_text",
+    "verdict",
 ]
 
 #: The add-on name of the cluster-level checks (``@pytest.mark.addon("cluster")``).
@@ -145,6 +148,45 @@ class Coverage:
         return sorted(a for a in self.enabled if a in self.collected and a not in self.selected)
 
 
+def coverage_of(
+    enabled: Iterable[str],
+    collected: Collection[str],
+    selected: Collection[str],
+    only: tuple[str, ...] | None,
+) -> Coverage | None:
+    """The coverage of a run that checks add-ons: None for one whose selection holds no
+    add-on check and that has no ``--only`` (a preflight run has no add-ons to cover).
+
+    >>> coverage_of(["coredns"], {"coredns"}, set(), None) is None
+    True
+    """
+    if not selected and only is None:
+        return None
+    return Coverage(tuple(enabled), collected, selected, only)
+
+
+def verdict(
+    code: int, *, checked: int, sharded: bool, unchecked: Sequence[str], strict: bool
+) -> int:
+    """The run's exit code, coverage considered: 5 when nothing was checked (no test
+    selected, or every one skipped; a shard's part aside, the other shards hold the
+    selection), then 1 under ``strict`` when an enabled add-on is unchecked (a retry will
+    not close the gap: it wins over 75). Other codes (1, 2, 3, 4) stay.
+
+    >>> verdict(0, checked=0, sharded=False, unchecked=[], strict=False)
+    5
+    >>> verdict(75, checked=4, sharded=False, unchecked=["istio"], strict=True)
+    1
+    >>> verdict(0, checked=4, sharded=False, unchecked=["istio"], strict=False)
+    0
+    """
+    if code in (ExitCode.OK, ExitCode.NO_TESTS) and not checked and not sharded:
+        code = ExitCode.NO_TESTS
+    if unchecked and strict and code in (ExitCode.OK, ExitCode.NO_TESTS, ExitCode.CANNOT_EVALUATE):
+        code = ExitCode.CHECKS_FAILED
+    return int(code)
+
+
 def unchecked_text(unchecked: list[str], strict: bool) -> str:
     """The terminal line about unchecked add-ons.
 
@@ -153,11 +195,10 @@ def unchecked_text(unchecked: list[str], strict: bool) -> str:
 (write one marked @pytest.mark.addon('istio'), or set it to 'none'; --strict fails the run)"
     """
     them = "them" if len(unchecked) > 1 else "it"
-    example = unchecked[0]
     text = (
         f"clusterready: unchecked: the spec enables {', '.join(unchecked)} but no check "
-        f"of this run covers {them} (write one marked @pytest.mark.addon({example!r}), "
-        f"or set it to 'none'; "
+        f"of this run covers {them} (write one marked @pytest.mark.addon({unchecked[0]!r}), "
+        f"or set {them} to 'none'; "
     )
     return text + ("--strict: exit 1)" if strict else "--strict fails the run)")
 

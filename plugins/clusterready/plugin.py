@@ -22,10 +22,12 @@ from clusterready.coverage import (
     CLUSTER,
     AddonNames,
     Coverage,
+    coverage_of,
     nothing_checked_text,
     parse_only,
     registry_names,
     unchecked_text,
+    verdict,
 )
 from clusterready.errors import CannotEvaluate, Interrupted, SpecError, UsageError
 from clusterready.outcomes import ExitCode, Outcome, run_exit_code
@@ -689,26 +691,26 @@ class _Selection:
     def exit_code(self, code: int, summary: RunSummary) -> int:
         """The run's exit code once coverage is known; the unchecked into ``summary``."""
         spec = self.config.stash[SPEC_KEY]
-        # Coverage is a question for a run that checks add-ons (not a preflight run).
-        if self.found is not None and (self.found["selected"] or self.only is not None):
-            enabled = tuple(name for name in spec.addons if spec.addon_enabled(name))
-            self.coverage = Coverage(
-                enabled, self.found["collected"], self.found["selected"], self.only
-            )
-            summary.unchecked = self.coverage.unchecked()
+        if self.found is not None:
+            enabled = [name for name in spec.addons if spec.addon_enabled(name)]
+            found = self.found
+            self.coverage = coverage_of(enabled, found["collected"], found["selected"], self.only)
+            summary.unchecked = self.coverage.unchecked() if self.coverage else []
         if self.config.option.collectonly:
             return code  # it runs nothing: its code says whether collection went well
         totals = summary.totals()
         checked = totals["total"] - totals[Outcome.SKIPPED.value]
-        sharded = summary.shard is not None and summary.shard["selected"]
-        if code in (ExitCode.OK, ExitCode.NO_TESTS) and not checked and not sharded:
+        new = verdict(
+            code,
+            checked=checked,
+            sharded=bool(summary.shard and summary.shard["selected"]),
+            unchecked=summary.unchecked,
+            strict=_strict(self.config),
+        )
+        if not checked and new == ExitCode.NO_TESTS:
             skips = [r.message for r in summary.tests.values()]
             self.nothing_checked = nothing_checked_text(totals["total"], skips)
-            code = ExitCode.NO_TESTS
-        strict = code in (ExitCode.OK, ExitCode.NO_TESTS, ExitCode.CANNOT_EVALUATE)
-        if summary.unchecked and strict and _strict(self.config):
-            code = ExitCode.CHECKS_FAILED
-        return int(code)
+        return new
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         write = terminalreporter.write_line
