@@ -94,14 +94,14 @@ def addons_of(paths: Iterable[str], mapping: GlobMap | None = None) -> list[str]
     return sorted({names.get(name.lower(), name.lower()) for name in found})
 
 
-def unknown_names(addons: Iterable[str], custom: Iterable[str] = ()) -> list[str]:
-    """The names the registry does not know (nor ``custom``): their checks, if any,
-    run only when the spec declares them in ``custom_addons``.
+def unknown_names(addons: Iterable[str]) -> list[str]:
+    """The names the registry does not know: their checks, if any, run only when the
+    spec declares them in ``custom_addons``.
 
     >>> unknown_names(["coredns", "my-mesh"])
     ['my-mesh']
     """
-    known = set(registry_names().values()) | set(custom)
+    known = set(registry_names().values())
     return [name for name in addons if name not in known]
 
 

@@ -58,13 +58,11 @@ class AddonNames:
     the spec's ``custom_addons``, each mapped to its canonical name."""
 
     names: Mapping[str, str]  # lower-case name or alias -> canonical name
-    custom: tuple[str, ...] = ()
 
     @classmethod
     def known(cls, custom: Iterable[str] = ()) -> AddonNames:
         """The registry's names and aliases, ``cluster`` and the ``custom`` names."""
-        custom = tuple(custom)
-        return cls({**registry_names(), CLUSTER: CLUSTER, **{c: c for c in custom}}, custom)
+        return cls({**registry_names(), CLUSTER: CLUSTER, **{c: c for c in custom}})
 
     def canonical(self, name: str) -> str | None:
         """The canonical name of ``name`` (any case; ``_`` for ``-``), None when unknown."""
@@ -74,10 +72,6 @@ class AddonNames:
         """`` (did you mean 'x'?)`` for the closest known name, or ``""``."""
         close = difflib.get_close_matches(name.lower().replace("_", "-"), list(self.names), n=1)
         return f" (did you mean {close[0]!r}?)" if close else ""
-
-    def choices(self) -> str:
-        """The canonical names, for a message."""
-        return ", ".join(dict.fromkeys(self.names.values()))
 
 
 @functools.cache
