@@ -228,7 +228,9 @@ def render_text(summary: dict[str, Any]) -> str:
     )
     lines.append(f"{totals['total']} tests: {counts} in {summary['duration']}s")
     if summary.get("unchecked"):
-        lines.append(f"unchecked: {', '.join(summary['unchecked'])} (enabled, no check covers it)")
+        names = summary["unchecked"]
+        them = "them" if len(names) > 1 else "it"
+        lines.append(f"unchecked: {', '.join(names)} (enabled, no check covers {them})")
     code = summary["exit_code"]
     lines.append(f"exit {code}: {EXIT_MEANING.get(code, 'unknown')}")
     return "\n".join(lines)
