@@ -489,7 +489,7 @@ def test_validation_runs_one_step_per_addon_unless_none(docs: list[Doc]) -> None
     assert tasks(**{"METRICS-SERVER": "none"}) == ["cluster", "merge"]
     cluster, addon, _ = container_steps(docs, "clusterready-validation", {})
     assert addon.argv[addon.argv.index("--only") + 1] == "metrics-server"
-    assert cluster.argv[cluster.argv.index("--only") + 1] == "cluster"
+    assert cluster.argv[cluster.argv.index("-k") + 1] == "addon[cluster]"
 
 
 @pytest.mark.parametrize(
