@@ -103,6 +103,9 @@ def test_only_what_the_branch_changed_since_it_left_the_base(
     repo.git("checkout", "-q", "feature")
     assert changed(repo, capsys, "--since", "main")[:2] == (0, ["coredns"])
     assert sorted(changed_paths("main", repo.path)) == ["addons/coredns/values.yaml"]
+    # from a directory inside the repository (and whatever diff.relative says): its top's paths
+    repo.git("config", "diff.relative", "true")
+    assert changed_paths("main", repo.path / "addons") == ["addons/coredns/values.yaml"]
 
 
 def test_a_deletion_and_both_sides_of_a_rename_count(

@@ -1,6 +1,7 @@
 """``clusterready changed``: the add-ons a change touches, for CI to check just those.
 
-The change is ``git diff --name-only --no-renames REV...HEAD`` in the repository: what
+The change is ``git diff --name-only --no-renames REV...HEAD`` in the repository (paths
+from its top, wherever in it ``repo`` is): what
 the branch changed since it left REV (their merge base), as a pull request shows it;
 a rename counts at both its old and its new path. Each path is mapped to add-on names:
 
@@ -54,7 +55,7 @@ def changed_paths(since: str, repo: str | os.PathLike[str] = ".") -> list[str]:
     )
     out = _git(
         where,
-        ["diff", "--name-only", "--no-renames", "-z", f"{since}...HEAD", "--"],
+        ["diff", "--name-only", "--no-renames", "--no-relative", "-z", f"{since}...HEAD", "--"],
         f"--since {since}: no common history with HEAD in {where}",
     )
     return [path for path in out.split("\0") if path]
