@@ -209,7 +209,8 @@ def nothing_checked_text(selected: int, reasons: Iterable[str]) -> str:
     if not selected:
         return "clusterready: nothing was checked: no test selected: exit 5"
     why = "; ".join(dict.fromkeys(r for r in reasons if r))
+    tests = "1 test" if selected == 1 else f"{selected} tests"
     return (
-        f"clusterready: nothing was checked: {selected} tests selected, none ran to a "
+        f"clusterready: nothing was checked: {tests} selected, none ran to a "
         f"verdict{f' ({why})' if why else ''}: exit 5"
     )

@@ -52,7 +52,8 @@ MARKERS = {
     "(the tests_preflight suite).",
     "addons": "addons: a check that a cluster add-on runs (the tests_addons suite).",
     "addon(name)": "addon(name): the test checks add-on NAME; it is skipped, with the reason "
-    "shown, when the spec lists NAME as 'none' or not at all.",
+    "shown, when the spec lists NAME as 'none' or not at all ('cluster': a cluster-level "
+    "check, never skipped).",
     "aws": "aws: the test calls AWS APIs (needs credentials and a region).",
     "kube": "kube: the test reads the Kubernetes API (needs a kubeconfig).",
 }
