@@ -318,3 +318,16 @@ def test_clusterready_spec_checks_param_names_too(capsys: pytest.CaptureFixture[
     )
     assert main(["spec", "--param", "VPC-CNI=v1.19.0", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["addons"] == {"aws-node": "v1.19.0"}
+
+
+def test_clusterready_run_takes_only(pytester: pytest.Pytester) -> None:
+    """`clusterready run addons --only NAME`: the shipped suite, just that add-on's checks."""
+    from clusterready.suites import run_arguments
+
+    result = pytester.runpytest_inprocess(
+        *run_arguments("addons", ["--only", "metrics-server", "--collect-only", "-q"])
+    )
+    assert result.ret == 0
+    ids = [line for line in result.stdout.lines if "::" in line]
+    assert ids
+    assert all(i.startswith("tests_addons/test_metrics_server.py::") for i in ids), ids
