@@ -83,7 +83,7 @@ def test_metrics_server_none_skips_the_suite(
     pytester: pytest.Pytester, fake_cluster: FakeCluster
 ) -> None:
     code, summary = run_suite(pytester, fake_cluster, "--param", "METRICS-SERVER=none")
-    assert code == 0
+    assert code == 5  # nothing was checked: never a pass (docs/exit-codes.md)
     assert set(outcomes(summary).values()) == {"skipped"}
     assert fake_cluster.requests == []  # skipped checks never touch the cluster
 
