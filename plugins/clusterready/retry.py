@@ -145,11 +145,11 @@ def eventually(
     if isinstance(tried.last, CannotEvaluate):
         raise CannotEvaluate(
             f"{tried.last} (the last of {count})", retryable=tried.last.retryable
-        ) from tried.last
+        ) from None
     last = failures[-1]
     raise CheckFailed(
         f"{last} (after {count} in {tried.elapsed:.1f}s)", subjects=last.subjects
-    ) from last
+    ) from None  # the message holds the last attempt's; its traceback is retry's own
 
 
 def _name(check: Callable[..., object]) -> str:
