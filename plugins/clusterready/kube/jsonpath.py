@@ -18,7 +18,6 @@ Go's ``%v`` prints them.
 
 from __future__ import annotations
 
-import decimal
 import functools
 import math
 import re
@@ -496,6 +495,8 @@ def _go_float(value: float) -> str:
         return "+Inf" if value > 0 else "-Inf"
     if value == 0:
         return "-0" if math.copysign(1, value) < 0 else "0"
+    import decimal  # deferred: only floats need it
+
     dec = decimal.Decimal(repr(value))
     sign, digits, exponent = dec.as_tuple()
     assert isinstance(exponent, int)

@@ -80,6 +80,8 @@ class Transport:
             raise ValueError(f"not an http(s) URL: {server!r}")
         self._host = parts.hostname
         self._port = parts.port or (443 if parts.scheme == "https" else 80)
+        # An ASCII host resolves as bytes: a str would load the IDNA codec (a few ms).
+        self._address: str | bytes = self._host.encode() if self._host.isascii() else self._host
         self._prefix = parts.path
         default_port = 443 if parts.scheme == "https" else 80
         host = f"[{self._host}]" if ":" in self._host else self._host
@@ -154,7 +156,8 @@ class Transport:
 
     def _connect(self, timeout: float) -> http.client.HTTPConnection:
         try:
-            sock = socket.create_connection((self._host, self._port), timeout)
+            address = (self._address, self._port)  # getaddrinfo takes bytes; typeshed does not
+            sock = socket.create_connection(address, timeout)  # type: ignore[arg-type]
         except socket.gaierror:
             raise TransportError(f"cannot resolve the host of {self.server}") from None
         except ConnectionRefusedError:
