@@ -2,10 +2,18 @@
 
 (a) one `kubectl get pods -o custom-columns=NAME:.metadata.name,PROP:.status.phase`
     process per check, as bats-detik does;
-(b) clusterready.kube.Cluster list + projection in process, reused;
+(b) clusterready.kube.Cluster streamed list (`iter_list`) + projection in process, reused;
 (c) the floor: a raw http.client GET + json.loads.
 
 At 6 pods and at 5,000 pods; medians, ratios, and peak RSS growth of (b) at 5,000 pods.
+
+Then memory at 50,000 pods (another FakeCluster process), each variant in a fresh
+child process, run in turn: wall time of the list alone and peak RSS growth (the
+kernel's high-water mark VmHWM, reset with clear_refs after start-up, minus VmRSS then):
+(floor) raw paginated GETs (`limit` 500 + `continue`, as Cluster pages), `json.loads`
+per page, nothing kept; (stream) `Cluster.iter_list` keeping the projected
+(name, phase) rows; (detik) a DETIK `verify` counting the pods; (list) `Cluster.list`
+(every object held at once, then projected).
 Run: `make bench` (or `python benchmarks/bench_kube.py`).
 """
 
@@ -129,7 +137,7 @@ def cluster_check(cluster: Any, namespace: str) -> Callable[[], object]:
     def run() -> list[tuple[str, str]]:
         return [
             (project(o, ".metadata.name"), project(o, ".status.phase"))
-            for o in cluster.list("pods", namespace=namespace)
+            for o in cluster.iter_list("pods", namespace=namespace)
         ]
 
     return run
@@ -161,9 +169,109 @@ cluster.list("pods", namespace="demo")
 Path("/proc/self/clear_refs").write_text("5")
 before = kib("VmRSS")
 rows = [(project(o, ".metadata.name"), project(o, ".status.phase"))
-        for o in cluster.list("pods", namespace="big")]
+        for o in cluster.iter_list("pods", namespace="big")]
 print(len(rows), before, kib("VmHWM"))
 """
+
+
+HUGE = 50_000
+STREAM_RUNS = 3
+# One variant of the 50,000-pod list in a fresh interpreter: wall seconds of the list
+# alone, and KiB of VmRSS before it and VmHWM after it (the high-water mark reset first).
+STREAM_PROBE = """
+import http.client, json, re, sys, time
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+from clusterready.detik import Detik
+from clusterready.kube import Cluster, project
+variant, kubeconfig, url, expected = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+def kib(field):
+    return int(re.search(field + r":\\s+(\\d+)", Path("/proc/self/status").read_text())[1])
+cluster = Cluster.from_kubeconfig(kubeconfig)
+cluster.list("pods", namespace="demo")  # discovery and a connection, as the floor's below
+parts = urlsplit(url)
+conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+conn.request("GET", "/api/v1/namespaces/demo/pods")
+conn.getresponse().read()
+def floor():
+    count, query = 0, {"limit": str(cluster.page_size)}
+    while True:
+        conn.request("GET", "/api/v1/namespaces/big/pods?" + urlencode(query),
+                     headers={"Accept": "application/json"})
+        page = json.loads(conn.getresponse().read())
+        count += len(page["items"])
+        token = page["metadata"].get("continue")
+        if not token:
+            return count
+        query["continue"] = token
+def stream():
+    rows = [(project(o, ".metadata.name"), project(o, ".status.phase"))
+            for o in cluster.iter_list("pods", namespace="big")]
+    return len(rows)
+def whole():
+    objects = cluster.list("pods", namespace="big")
+    rows = [(project(o, ".metadata.name"), project(o, ".status.phase")) for o in objects]
+    return len(rows)
+def detik():
+    outcome = Detik(cluster, namespace="big").verify(
+        f"there are {expected} pods named '^app-'", check=False)
+    assert outcome.passed, outcome.lines
+    return expected
+run = {"floor": floor, "stream": stream, "list": whole, "detik": detik}[variant]
+Path("/proc/self/clear_refs").write_text("5")
+before = kib("VmRSS")
+start = time.perf_counter()
+count = run()
+wall = time.perf_counter() - start
+assert count == expected, count
+print(wall, before, kib("VmHWM"))
+"""
+STREAM_VARIANTS = {
+    "floor": "raw pages, json.loads (floor)",
+    "stream": "Cluster.iter_list + projection",
+    "detik": "DETIK verify (count)",
+    "list": "Cluster.list (all held)",
+}
+
+
+def streaming() -> str:
+    """The 50,000-pod list: wall and peak RSS growth per variant, side by side."""
+    walls: dict[str, list[float]] = {k: [] for k in STREAM_VARIANTS}
+    growth: dict[str, list[float]] = {k: [] for k in STREAM_VARIANTS}
+    with fake_cluster_process(big=HUGE) as fake:
+        order = list(STREAM_VARIANTS)
+        for run in range(STREAM_RUNS):
+            for variant in order[run % len(order) :] + order[: run % len(order)]:  # in turn
+                out = subprocess.run(
+                    [
+                        sys.executable,
+                        "-c",
+                        STREAM_PROBE,
+                        variant,
+                        fake["kubeconfig"],
+                        fake["url"],
+                        str(HUGE),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout.split()
+                walls[variant].append(float(out[0]))
+                growth[variant].append((int(out[2]) - int(out[1])) / 1024)
+    wall = {k: statistics.median(v) for k, v in walls.items()}
+    mib = {k: statistics.median(v) for k, v in growth.items()}
+    print(f"{HUGE} pods, medians of {STREAM_RUNS} fresh processes each, in turn")
+    print(f"{'':34}{'wall':>10}{'/floor':>9}{'peak RSS growth':>18}")
+    for key, label in STREAM_VARIANTS.items():
+        print(
+            f"{label:34}{wall[key]:>8.2f} s{wall[key] / wall['floor']:>8.2f}x{mib[key]:>13.1f} MiB"
+        )
+    return (
+        f"kube: a {HUGE}-pod list streamed {wall['stream'] / wall['floor']:.2f}x the floor "
+        f"(DETIK verify {wall['detik'] / wall['floor']:.2f}x), "
+        f"+{mib['stream']:.1f} MiB peak RSS (DETIK +{mib['detik']:.1f}; whole list "
+        f"+{mib['list']:.1f}; floor +{mib['floor']:.1f})"
+    )
 
 
 def main() -> str:
@@ -201,7 +309,10 @@ def main() -> str:
         f"overhead vs floor {overhead:.2f}x at 5000 pods"
     )
     print(line)
-    return line
+    print()
+    memory = streaming()
+    print(memory)
+    return line + "\n" + memory
 
 
 if __name__ == "__main__":

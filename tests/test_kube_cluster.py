@@ -131,6 +131,28 @@ def test_pagination_follows_continue_tokens(state_cluster: FakeCluster) -> None:
     assert ["continue" in q for q in pages] == [False, True, True, True]
 
 
+def test_iter_list_reads_each_page_when_the_iteration_reaches_it(
+    state_cluster: FakeCluster,
+) -> None:
+    cluster = Cluster.from_kubeconfig(state_cluster.kubeconfig, page_size=2)
+    with pytest.raises(UnknownResourceType):
+        cluster.iter_list("poddz")  # resolved at once, before any page
+    objects = cluster.iter_list("pods", all_namespaces=True)
+
+    def pages() -> int:
+        return sum(r.path == "/api/v1/pods" for r in state_cluster.requests)
+
+    assert pages() == 0
+    first = [next(objects), next(objects)]
+    assert pages() == 1
+    third = next(objects)
+    assert pages() == 2
+    rest = list(objects)
+    assert pages() == 4
+    assert [o["kind"] for o in [*first, third, *rest]] == ["Pod"] * 8
+    assert names([*first, third, *rest]) == names(cluster.list("pods", all_namespaces=True))
+
+
 def test_discovery_is_fetched_once_per_cluster(
     cluster: Cluster, state_cluster: FakeCluster
 ) -> None:

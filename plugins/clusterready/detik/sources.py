@@ -85,7 +85,7 @@ class ClusterSource:
     def rows(self, query: Query) -> list[Row]:
         """Values with their outer blanks and newlines removed, as bats-detik's ``xargs``
         removes them; a multi-line value is kept whole (docs/detik-compat.md, D19)."""
-        objects = self.cluster.list(
+        objects = self.cluster.iter_list(  # streamed: one page held, not the whole list
             query.resource, namespace=query.namespace, all_namespaces=query.all_namespaces
         )
         path = query.path

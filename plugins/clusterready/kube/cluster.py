@@ -23,7 +23,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -156,27 +156,62 @@ class Cluster:
         """Every object of a type, as raw JSON dicts (with ``kind`` and ``apiVersion``).
 
         The namespace defaults to the context's; ``all_namespaces`` lists them
-        all; cluster-scoped types ignore both.
+        all; cluster-scoped types ignore both. It holds the whole list:
+        :meth:`iter_list` holds one page.
+        """
+        return list(
+            self.iter_list(resource, namespace, all_namespaces, label_selector, field_selector)
+        )
+
+    def iter_list(
+        self,
+        resource: str,
+        namespace: str | None = None,
+        all_namespaces: bool = False,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """:meth:`list`, streamed: the objects of each page as it arrives (``limit``
+        ``page_size`` + ``continue``), so a caller that keeps only what it projects
+        holds one page at a time, whatever the size of the cluster.
+
+        The type is resolved at once (an unknown one raises here); pages are read
+        as the iteration reaches them.
+
+        >>> from clusterready.testing import FakeCluster
+        >>> from clusterready.kube import project
+        >>> pods = [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": f"web-{i}"}}
+        ...         for i in range(5)]
+        >>> with FakeCluster(objects=pods) as fake:
+        ...     cluster = Cluster.from_kubeconfig(fake.kubeconfig, page_size=2)
+        ...     names = [project(p, ".metadata.name") for p in cluster.iter_list("po")]
+        ...     pages = [r.query.get("continue", "") != "" for r in fake.requests[-3:]]
+        >>> names, pages
+        (['web-0', 'web-1', 'web-2', 'web-3', 'web-4'], [False, True, True])
         """
         rtype = self.resolve(resource)
         ns = None if all_namespaces or not rtype.namespaced else (namespace or self.namespace)
-        path = rtype.collection_path(ns)
-        what = f"list {rtype.plural}" + (f" in namespace {ns!r}" if ns else "")
         query: dict[str, str] = {"limit": str(self.page_size)}
         if label_selector:
             query["labelSelector"] = label_selector
         if field_selector:
             query["fieldSelector"] = field_selector
-        items: list[dict[str, Any]] = []
+        return self._pages(rtype, ns, query)
+
+    def _pages(
+        self, rtype: ResourceType, ns: str | None, query: dict[str, str]
+    ) -> Iterator[dict[str, Any]]:
+        path = rtype.collection_path(ns)
+        what = f"list {rtype.plural}" + (f" in namespace {ns!r}" if ns else "")
         while True:
             page = self._get_json(path, query, what)
             for item in page.get("items") or ():
                 item.setdefault("kind", rtype.kind)
                 item.setdefault("apiVersion", rtype.api_version)
-                items.append(item)
+                yield item
             token = (page.get("metadata") or {}).get("continue")
             if not token:
-                return items
+                return
             query["continue"] = token
 
     def get(self, resource: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:

@@ -153,6 +153,15 @@ def _column(path: str) -> tuple[Any, ...]:
         raise JsonPathError("the path is nested too deeply") from None
 
 
+@functools.lru_cache(maxsize=512)
+def _plain_fields(path: str) -> tuple[str, ...] | None:
+    """The field names of a path made of fields only (``.status.phase``), else None."""
+    nodes = _column(path)
+    if not all(type(node) is _Field for node in nodes):
+        return None
+    return tuple(node.name for node in nodes)
+
+
 def check_path(path: str) -> None:
     """Raise :class:`JsonPathError` when kubectl would refuse this custom-columns path.
 
@@ -538,6 +547,15 @@ def project(obj: dict[str, Any], path: str) -> str:
     Raises :class:`JsonPathError` where kubectl would fail (a malformed path,
     an index out of bounds, a filter on a map, ...).
     """
+    fields = _plain_fields(path)
+    if fields is not None:  # .metadata.name and the like: the common case, walked directly
+        value: Any = obj
+        for name in fields:
+            if not isinstance(value, dict) or name not in value:
+                return NONE
+            value = value[name]
+        text = value if type(value) is str else _go_format(value)
+        return text.translate(_TERMINAL_ESCAPES) if "\x1b" in text or "\r" in text else text
     nodes = _column(path)
     try:
         values = _walk([obj], nodes)
