@@ -76,26 +76,37 @@ def make_pod(i: int, namespace: str) -> dict[str, Any]:
     }
 
 
+# The FakeCluster process: its pods are built there (a 50,000-pod state file would take
+# minutes to read as YAML); it prints FakeCluster's {"url", "kubeconfig"} line and serves
+# until SIGTERM.
+SERVE = """
+import json, signal, sys
+sys.path.insert(0, sys.argv[1])
+from bench_kube import SMALL, make_pod
+from clusterready.testing import FakeCluster
+pods = [make_pod(i, "demo") for i in range(SMALL)]
+pods += [make_pod(i, "big") for i in range(int(sys.argv[2]))]
+fake = FakeCluster(objects=pods).start()
+del pods
+print(json.dumps({"url": fake.url, "kubeconfig": fake.kubeconfig}), flush=True)
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+signal.pause()
+"""
+
+
 @contextmanager
 def fake_cluster_process(big: int = BIG) -> Iterator[dict[str, str]]:
     """A FakeCluster in its own process: SMALL pods in `demo`, `big` pods in `big`."""
-    with tempfile.TemporaryDirectory() as tmp:
-        objects = Path(tmp) / "objects.json"
-        pods = [make_pod(i, "demo") for i in range(SMALL)] + [
-            make_pod(i, "big") for i in range(big)
-        ]
-        objects.write_text(json.dumps({"kind": "List", "items": pods}))
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "clusterready.testing", str(objects)],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert proc.stdout is not None
-            yield json.loads(proc.stdout.readline())
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+    here = str(Path(__file__).resolve().parent)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVE, here, str(big)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        yield json.loads(proc.stdout.readline())
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def median_ms(fn: Callable[[], object], runs: int, warmup: int = 1) -> float:

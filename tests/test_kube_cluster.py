@@ -398,3 +398,10 @@ def test_a_500_without_a_health_report_is_retried(state_cluster: FakeCluster) ->
     cluster = Cluster.from_kubeconfig(state_cluster.kubeconfig, sleep=sleeps)
     assert cluster.readyz().ok
     assert len(sleeps) == 1
+
+
+@pytest.mark.parametrize("server", ["k8s.example:6443", "https://x:port", "ftp://x"])
+def test_a_server_that_is_not_an_http_url_is_one_line(server: str) -> None:
+    with pytest.raises(CannotEvaluate, match=r"is not an http:// or https:// URL$") as err:
+        Cluster(server)
+    assert not err.value.retryable

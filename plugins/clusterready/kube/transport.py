@@ -76,14 +76,18 @@ class Transport:
     ) -> None:
         self.server = server.rstrip("/")
         parts = urlsplit(self.server)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"not an http(s) URL: {server!r}")
+        default_port = {"http": 80, "https": 443}.get(parts.scheme)
+        try:
+            port = parts.port
+        except ValueError:  # not a number, or out of range
+            default_port = None
+        if default_port is None or not parts.hostname:
+            raise TransportError(f"the server {server!r} is not an http:// or https:// URL")
         self._host = parts.hostname
-        self._port = parts.port or (443 if parts.scheme == "https" else 80)
+        self._port = port or default_port
         # An ASCII host resolves as bytes: a str would load the IDNA codec (a few ms).
         self._address: str | bytes = self._host.encode() if self._host.isascii() else self._host
         self._prefix = parts.path
-        default_port = 443 if parts.scheme == "https" else 80
         host = f"[{self._host}]" if ":" in self._host else self._host
         self._host_header = host if self._port == default_port else f"{host}:{self._port}"
         self._context: ssl.SSLContext | None = None
