@@ -13,7 +13,7 @@ kernel's high-water mark VmHWM, reset with clear_refs after start-up, minus VmRS
 (floor) raw paginated GETs (`limit` 500 + `continue`, as Cluster pages), `json.loads`
 per page, nothing kept; (stream) `Cluster.iter_list` keeping the projected
 (name, phase) rows; (detik) a DETIK `verify` counting the pods; (list) `Cluster.list`
-(every object held at once, then projected).
+(every object held at once, then projected). Ratios are of each round's pair.
 Run: `make bench` (or `python benchmarks/bench_kube.py`).
 """
 
@@ -186,11 +186,11 @@ print(len(rows), before, kib("VmHWM"))
 
 
 HUGE = 50_000
-STREAM_RUNS = 3
-# One variant of the 50,000-pod list in a fresh interpreter: wall seconds of the list
-# alone, and KiB of VmRSS before it and VmHWM after it (the high-water mark reset first).
+STREAM_RUNS = 5
+# One variant of the 50,000-pod list in a fresh interpreter: wall and CPU seconds of the
+# list alone, and KiB of VmRSS before it and VmHWM after it (the high-water mark reset first).
 STREAM_PROBE = """
-import http.client, json, re, sys, time
+import http.client, json, re, resource, sys, time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 from clusterready.detik import Detik
@@ -230,12 +230,15 @@ def detik():
     return expected
 run = {"floor": floor, "stream": stream, "list": whole, "detik": detik}[variant]
 Path("/proc/self/clear_refs").write_text("5")
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 before = kib("VmRSS")
-start = time.perf_counter()
+start, cpu_start = time.perf_counter(), cpu()
 count = run()
-wall = time.perf_counter() - start
+wall, cpu_used = time.perf_counter() - start, cpu() - cpu_start
 assert count == expected, count
-print(wall, before, kib("VmHWM"))
+print(wall, cpu_used, before, kib("VmHWM"))
 """
 STREAM_VARIANTS = {
     "floor": "raw pages, json.loads (floor)",
@@ -247,8 +250,7 @@ STREAM_VARIANTS = {
 
 def streaming() -> str:
     """The 50,000-pod list: wall and peak RSS growth per variant, side by side."""
-    walls: dict[str, list[float]] = {k: [] for k in STREAM_VARIANTS}
-    growth: dict[str, list[float]] = {k: [] for k in STREAM_VARIANTS}
+    runs: dict[str, list[tuple[float, float, float]]] = {k: [] for k in STREAM_VARIANTS}
     with fake_cluster_process(big=HUGE) as fake:
         order = list(STREAM_VARIANTS)
         for run in range(STREAM_RUNS):
@@ -267,21 +269,27 @@ def streaming() -> str:
                     text=True,
                     check=True,
                 ).stdout.split()
-                walls[variant].append(float(out[0]))
-                growth[variant].append((int(out[2]) - int(out[1])) / 1024)
-    wall = {k: statistics.median(v) for k, v in walls.items()}
-    mib = {k: statistics.median(v) for k, v in growth.items()}
+                wall, cpu, before, peak = float(out[0]), float(out[1]), int(out[2]), int(out[3])
+                runs[variant].append((wall, cpu, (peak - before) / 1024))
+
+    def median(key: str, i: int) -> float:
+        return statistics.median(r[i] for r in runs[key])
+
+    def ratio(key: str, i: int) -> float:  # of each round's pair, then the median
+        return statistics.median(a[i] / b[i] for a, b in zip(runs[key], runs["floor"], strict=True))
+
     print(f"{HUGE} pods, medians of {STREAM_RUNS} fresh processes each, in turn")
-    print(f"{'':34}{'wall':>10}{'/floor':>9}{'peak RSS growth':>18}")
+    print(f"{'':34}{'wall':>8}{'/floor':>8}{'cpu':>8}{'/floor':>8}{'peak RSS growth':>18}")
     for key, label in STREAM_VARIANTS.items():
         print(
-            f"{label:34}{wall[key]:>8.2f} s{wall[key] / wall['floor']:>8.2f}x{mib[key]:>13.1f} MiB"
+            f"{label:34}{median(key, 0):>6.2f} s{ratio(key, 0):>7.2f}x"
+            f"{median(key, 1):>6.2f} s{ratio(key, 1):>7.2f}x{median(key, 2):>13.1f} MiB"
         )
     return (
-        f"kube: a {HUGE}-pod list streamed {wall['stream'] / wall['floor']:.2f}x the floor "
-        f"(DETIK verify {wall['detik'] / wall['floor']:.2f}x), "
-        f"+{mib['stream']:.1f} MiB peak RSS (DETIK +{mib['detik']:.1f}; whole list "
-        f"+{mib['list']:.1f}; floor +{mib['floor']:.1f})"
+        f"kube: a {HUGE}-pod list streamed and projected {ratio('stream', 0):.2f}x the floor "
+        f"(wall; DETIK verify {ratio('detik', 0):.2f}x), peak RSS +{median('stream', 2):.1f} "
+        f"MiB (DETIK +{median('detik', 2):.1f}; the whole list held +{median('list', 2):.1f}; "
+        f"floor +{median('floor', 2):.1f})"
     )
 
 
