@@ -1,4 +1,5 @@
-"""What tests (ours and our users') run against: FakeCluster, FaultProxy, moto helpers.
+"""What tests (ours and our users') run against: FakeCluster, FaultProxy, moto helpers,
+and EKS cluster states (:mod:`clusterready.testing.scenarios`).
 
 >>> from clusterready.testing import FakeCluster
 >>> with FakeCluster() as fake:
@@ -6,6 +7,7 @@
 True
 """
 
+from clusterready.testing import scenarios
 from clusterready.testing.fakekube import (
     FakeCluster,
     Request,
@@ -24,4 +26,5 @@ __all__ = [
     "StateError",
     "closed_port",
     "load_objects",
+    "scenarios",
 ]

@@ -1,6 +1,6 @@
 """Serve a FakeCluster from the command line until interrupted (Ctrl-C or SIGTERM).
 
-    python -m clusterready.testing [STATE.yaml ...]
+    python -m clusterready.testing [STATE.yaml ...] [--scenario NAME]
 
 It prints one JSON line, ``{"url": ..., "kubeconfig": ...}``, once it listens,
 so a script (or a person) can point kubectl or clusterready at it. A file that
@@ -18,6 +18,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from clusterready.testing import scenarios
 from clusterready.testing.fakekube import FakeCluster, StateError, load_objects
 
 USAGE_ERROR = 4
@@ -41,9 +42,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--version-minor",
         metavar="1.N",
-        default="1.32",
-        help="Kubernetes version the server reports (default: 1.32; kubectl's dispatcher "
-        "picks its binary from it)",
+        default=None,
+        help="Kubernetes version the server reports (default: 1.32, or the scenario's 1.31; "
+        "kubectl's dispatcher picks its binary from it)",
+    )
+    parser.add_argument(
+        "--scenario",
+        metavar="NAME",
+        choices=["healthy", *scenarios.BREAKAGES],
+        help="serve an EKS scenario of clusterready.testing.scenarios (before the state "
+        f"files): healthy or a breakage ({', '.join(scenarios.BREAKAGES)})",
     )
     return parser
 
@@ -54,6 +62,8 @@ def main(argv: Sequence[str]) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return USAGE_ERROR if exc.code else 0
+    if args.version_minor is None:
+        args.version_minor = scenarios.KUBERNETES_VERSION if args.scenario else "1.32"
     if not re.fullmatch(r"1\.[0-9]{1,3}", args.version_minor):
         print(
             "python -m clusterready.testing: error: --version-minor: expected 1.N (e.g. 1.32), "
@@ -62,8 +72,10 @@ def main(argv: Sequence[str]) -> int:
         )
         return USAGE_ERROR
     try:
-        objects = load_objects(*args.state)
-        fake = FakeCluster(objects=objects, version=args.version_minor)
+        objects = scenarios.scenario(args.scenario) if args.scenario else []
+        objects += load_objects(*args.state)
+        kinds = scenarios.KINDS if args.scenario else ()
+        fake = FakeCluster(objects=objects, version=args.version_minor, kinds=kinds)
     except (StateError, ValueError) as err:  # ValueError: an object FakeCluster refuses
         print(f"python -m clusterready.testing: error: {err}", file=sys.stderr)
         return USAGE_ERROR
