@@ -78,32 +78,86 @@ def make_pod(i: int, namespace: str) -> dict[str, Any]:
 
 # The FakeCluster process: its pods are built there (a 50,000-pod state file would take
 # minutes to read as YAML); it prints FakeCluster's {"url", "kubeconfig"} line and serves
-# until SIGTERM.
+# until SIGTERM. With a scenario (clusterready.testing.scenarios), it holds that cluster
+# and healthy filler pods up to `big` pods in all. Each line on its stdin asks for the
+# request log: one JSON line, [[path, query], ...] of every request so far.
 SERVE = """
-import json, signal, sys
+import json, signal, sys, threading
 sys.path.insert(0, sys.argv[1])
-from bench_kube import SMALL, make_pod
+from bench_kube import SMALL, filler_pod, make_pod
 from clusterready.testing import FakeCluster
-pods = [make_pod(i, "demo") for i in range(SMALL)]
-pods += [make_pod(i, "big") for i in range(int(sys.argv[2]))]
-fake = FakeCluster(objects=pods).start()
-del pods
+big, scenario = int(sys.argv[2]), sys.argv[3]
+if scenario:
+    from clusterready.testing import scenarios
+    fake = scenarios.cluster(scenario)
+    nodes = [name for name, _, _ in scenarios.NODES]
+    for i in range(big - len(fake.objects("pods"))):
+        fake.apply(filler_pod(i, nodes))
+else:
+    pods = [make_pod(i, "demo") for i in range(SMALL)]
+    pods += [make_pod(i, "big") for i in range(big)]
+    fake = FakeCluster(objects=pods)
+    del pods
+fake.start()
 print(json.dumps({"url": fake.url, "kubeconfig": fake.kubeconfig}), flush=True)
+def log():
+    for _ in sys.stdin:
+        print(json.dumps([[r.path, dict(r.query)] for r in fake.requests]), flush=True)
+threading.Thread(target=log, daemon=True).start()
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 signal.pause()
 """
 
 
+class Served(dict[str, str]):
+    """The FakeCluster process's {"url", "kubeconfig"}, and its request log."""
+
+    proc: subprocess.Popen[str]
+
+    def requests(self) -> list[tuple[str, dict[str, str]]]:
+        """(path, query) of every request the FakeCluster received so far."""
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
+        self.proc.stdin.write("requests\n")
+        self.proc.stdin.flush()
+        return [(path, query) for path, query in json.loads(self.proc.stdout.readline())]
+
+
+def filler_pod(i: int, nodes: list[str]) -> dict[str, Any]:
+    """A healthy application pod (namespace `apps`) on one of `nodes`: scheduled,
+    its container running and ready."""
+    pod = make_pod(i, "apps")
+    del pod["metadata"]["ownerReferences"]
+    pod["spec"]["nodeName"] = nodes[i % len(nodes)]
+    pod["status"]["phase"] = "Running"
+    pod["status"]["conditions"] = [
+        {"type": kind, "status": "True"}
+        for kind in ("PodScheduled", "Initialized", "ContainersReady", "Ready")
+    ]
+    pod["status"]["containerStatuses"][0].update(
+        image=pod["spec"]["containers"][0]["image"],
+        started=True,
+        state={"running": {"startedAt": "2026-11-26T03:25:26Z"}},
+    )
+    return pod
+
+
 @contextmanager
-def fake_cluster_process(big: int = BIG) -> Iterator[dict[str, str]]:
-    """A FakeCluster in its own process: SMALL pods in `demo`, `big` pods in `big`."""
+def fake_cluster_process(big: int = BIG, scenario: str = "") -> Iterator[Served]:
+    """A FakeCluster in its own process: SMALL pods in `demo`, `big` pods in `big`; or a
+    scenario's cluster with filler pods up to `big` pods."""
     here = str(Path(__file__).resolve().parent)
     proc = subprocess.Popen(
-        [sys.executable, "-c", SERVE, here, str(big)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", SERVE, here, str(big), scenario],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None
-        yield json.loads(proc.stdout.readline())
+        served = Served(json.loads(proc.stdout.readline()))
+        served.proc = proc
+        yield served
     finally:
         proc.terminate()
         proc.wait(timeout=30)
