@@ -44,8 +44,8 @@ def test_the_wrong_verb_is_a_usage_error_before_any_request(
     assert main([verb, sentence, "--kubeconfig", fake_cluster.kubeconfig]) == 4
     assert fake_cluster.requests == []
     assert (
-        f"this is a {right} sentence: run it with `clusterready {right} ...`"
-        in capsys.readouterr().err
+        f"expected a {verb} sentence, found a {right} sentence "
+        f"(run it with `clusterready {right} ...`)" in capsys.readouterr().err
     )
 
 

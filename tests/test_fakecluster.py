@@ -168,6 +168,19 @@ def test_kubectl_short_names_crds_and_unknown_types(
     assert 'the server doesn\'t have a resource type "podz"' in unknown.stderr
 
 
+def test_the_fake_takes_every_name_discovery_resolves(web: FakeCluster) -> None:
+    web.apply(
+        {"apiVersion": "management.cattle.io/v3", "kind": "Setting", "metadata": {"name": "a"}}
+    )
+    pods = {p["metadata"]["name"] for p in web.objects("pods")}
+    for name in ("po", "pod", "Pod", "PODS"):
+        assert {p["metadata"]["name"] for p in web.objects(name)} == pods, name
+    assert [s["metadata"]["name"] for s in web.objects("settings.management.cattle.io")] == ["a"]
+    assert web.objects("deployments.apps") == []
+    with pytest.raises(KeyError, match=r"no resource type 'pods\.apps'"):
+        web.objects("pods.apps")
+
+
 def test_official_python_client(web: FakeCluster) -> None:
     from kubernetes import client, config
 

@@ -180,6 +180,27 @@ def test_junit_carries_the_target_as_testsuite_properties(pytester: pytest.Pytes
     }
 
 
+@pytest.mark.parametrize("junit", [True, False])
+def test_the_junit_writer_is_found_without_pytests_private_key(
+    pytester: pytest.Pytester, junit: bool
+) -> None:
+    # the fallback for a pytest without _pytest.junitxml.xml_key finds the same LogXML (or none)
+    pytester.makepyfile(
+        f"""
+        from _pytest.junitxml import xml_key
+        from clusterready.plugin import _junit_writer_plugin
+
+        def test_same_writer(pytestconfig):
+            writer = pytestconfig.stash.get(xml_key, None)
+            assert (writer is not None) is {junit}
+            assert _junit_writer_plugin(pytestconfig) is writer
+        """
+    )
+    junitxml = ["--junitxml", "j.xml"] if junit else []
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", *junitxml)
+    result.assert_outcomes(passed=1)
+
+
 def test_report_header_names_the_target(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(CHECKS)
     (pytester.path / "s.yaml").write_text("cluster: {name: prod-eu}\naws: {region: eu-west-1}\n")

@@ -24,7 +24,7 @@ from clusterready.errors import CannotEvaluate, UsageError
 from clusterready.outcomes import ExitCode
 
 if TYPE_CHECKING:
-    from clusterready.detik import Outcome
+    from clusterready.detik import DetikResult
     from clusterready.kube import Cluster
 
 
@@ -281,12 +281,9 @@ def _check(args: argparse.Namespace) -> int:
     from clusterready.detik.scope import choose_namespace
     from clusterready.kube import Cluster
 
-    statement = parse(args.sentence)  # a syntax error needs no cluster
-    if statement.verb != args.command:
-        raise UsageError(
-            f"this is a {statement.verb} sentence: run it with "
-            f"`clusterready {statement.verb} ...`, not `clusterready {args.command}`"
-        )
+    other = "verify" if args.command == "try" else "try"
+    # a syntax error, the other verb's sentence included, needs no cluster
+    parse(args.sentence, args.command, hint=f"run it with `clusterready {other} ...`")
     max_attempts = getattr(args, "max_attempts", None)
     if max_attempts is not None and max_attempts < 1:
         raise UsageError(f"--max-attempts: expected at least 1, found {max_attempts}")
@@ -322,7 +319,7 @@ def _check(args: argparse.Namespace) -> int:
     return int(ExitCode.CHECKS_FAILED)
 
 
-def _missing_namespace(cluster: Cluster, outcome: Outcome) -> str:
+def _missing_namespace(cluster: Cluster, outcome: DetikResult) -> str:
     """A hint when a failed check found nothing in a namespace the cluster does not have
     (one more request, on failure only; none when namespaces cannot be listed)."""
     import difflib

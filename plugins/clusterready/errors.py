@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from clusterready.limits import shown
+
 
 class ObjectRef(NamedTuple):
     """One Kubernetes object a check is about: its Kind, name and namespace.
@@ -134,20 +136,31 @@ class SpecError(UsageError):
 class DetikSyntaxError(UsageError):
     """A DETIK sentence does not follow the grammar.
 
-    ``column`` (1-based), ``expected`` and ``found`` say where and how.
+    The message is one line: where (``column``, 1-based; 0 for the whole
+    sentence), what was ``expected``, what was ``found``, in which ``sentence``
+    (control characters escaped, a long one cut); ``hint`` says what to do.
+
+    >>> print(DetikSyntaxError("'named'", found="'nammed'", sentence="there is 1 pod nammed 'x'",
+    ...                        column=16))
+    column 16: expected 'named', found 'nammed' in "there is 1 pod nammed 'x'"
+    >>> print(DetikSyntaxError("a try sentence", found="a verify sentence", sentence="there",
+    ...                        hint="use verify()"))
+    expected a try sentence, found a verify sentence (use verify()) in "there"
     """
 
     def __init__(
-        self,
-        message: str,
-        *,
-        sentence: str = "",
-        column: int = 0,
-        expected: str = "",
-        found: str = "",
+        self, expected: str, *, found: str, sentence: str, column: int = 0, hint: str = ""
     ) -> None:
-        super().__init__(message)
-        self.sentence = sentence
-        self.column = column
         self.expected = expected
         self.found = found
+        self.sentence = sentence
+        self.column = column
+        self.hint = hint
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        plain = len(self.sentence) <= 200 and self.sentence.isprintable()
+        quoted = f'"{self.sentence}"' if plain else shown(self.sentence, 200)
+        where = f"column {self.column}: " if self.column else ""
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{where}expected {self.expected}, found {self.found}{hint} in {quoted}"

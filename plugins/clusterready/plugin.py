@@ -321,15 +321,28 @@ def _load_spec(config: pytest.Config) -> ClusterSpec:
 
 def _add_junit_properties(config: pytest.Config) -> None:
     # The LogXML object is the only place global properties survive xdist
-    # (record_testsuite_property runs on workers); pytest keeps it under this key.
-    from _pytest.junitxml import xml_key
-
-    xml = config.stash.get(xml_key, None)
+    # (record_testsuite_property runs on workers).
+    xml = _junit_writer(config)
     if xml is None:
         return
     spec = config.stash[SPEC_KEY]
     for name, value in _target(spec).items():
         xml.add_global_property(f"clusterready.{name}", value)
+
+
+def _junit_writer(config: pytest.Config) -> Any:
+    """pytest's JUnit writer (its LogXML) of this run, None without ``--junitxml``."""
+    try:
+        from _pytest.junitxml import xml_key
+    except ImportError:  # a private name a pytest release may drop: find the plugin instead
+        return _junit_writer_plugin(config)
+    return config.stash.get(xml_key, None)
+
+
+def _junit_writer_plugin(config: pytest.Config) -> Any:
+    """The JUnit writer among the registered plugins (pytest registers its LogXML)."""
+    plugins = config.pluginmanager.get_plugins()
+    return next((p for p in plugins if callable(getattr(p, "add_global_property", None))), None)
 
 
 def _target(spec: ClusterSpec) -> dict[str, str]:

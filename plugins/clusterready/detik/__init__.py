@@ -5,7 +5,7 @@
 True
 """
 
-from clusterready.detik.engine import Detik, Outcome, TryInterrupted
+from clusterready.detik.engine import Detik, DetikResult, DetikStatus, TryInterrupted
 from clusterready.detik.grammar import ALIASES, Statement, parse
 from clusterready.detik.sources import (
     ClusterSource,
@@ -20,8 +20,9 @@ __all__ = [
     "ALIASES",
     "ClusterSource",
     "Detik",
+    "DetikResult",
+    "DetikStatus",
     "KubectlSource",
-    "Outcome",
     "Query",
     "Row",
     "Source",

@@ -2,17 +2,18 @@
 
 >>> from clusterready.detik import Detik, StaticSource
 >>> detik = Detik(StaticSource([("nginx-1", "Running"), ("nginx-2", "Running")]))
->>> outcome = detik.verify("there are 2 pods named 'nginx'")
->>> outcome.passed, outcome.lines
+>>> result = detik.verify("there are 2 pods named 'nginx'")
+>>> result.passed, result.lines
 (True, ('Valid expression. Verification in progress...', 'Found 2 pods named nginx (as expected).'))
 >>> detik.try_("at most 2 times every 1s to get pods named 'nginx' and verify that "
 ...            "'status' is 'pending'", check=False).status
-3
+<DetikStatus.NOT_VERIFIED: 3>
 """
 
 from __future__ import annotations
 
 import copy
+import enum
 import logging
 import os
 import time
@@ -27,25 +28,37 @@ from clusterready.errors import CannotEvaluate, CheckFailed, DetikSyntaxError
 from clusterready.kube.cluster import Cluster
 from clusterready.kube.jsonpath import JsonPathError
 
-__all__ = ["Detik", "Outcome", "TryInterrupted"]
+__all__ = ["Detik", "DetikResult", "DetikStatus", "TryInterrupted"]
 
 _log = logging.getLogger("clusterready.detik")
 
-VERIFIED, EMPTY, SYNTAX, NOT_VERIFIED = 0, 1, 2, 3
 ENV_CASE_INSENSITIVE = "DETIK_REGEX_CASE_INSENSITIVE_PROPERTIES"
 
 
+class DetikStatus(enum.IntEnum):
+    """bats-detik's status codes of a verify or a try (they compare equal to the numbers).
+
+    >>> DetikStatus.NOT_VERIFIED == 3
+    True
+    """
+
+    VERIFIED = 0
+    EMPTY = 1
+    SYNTAX = 2
+    NOT_VERIFIED = 3
+
+
 @dataclass(frozen=True)
-class Outcome:
+class DetikResult:
     """What one verify or try came to.
 
-    ``status`` uses DETIK's codes (0 verified, 1 empty, 2 syntax, 3 not
-    verified) and ``lines`` its message lines; ``rows`` are the (name, value)
-    rows the last attempt examined (those whose name matched).
+    ``status`` is a :class:`DetikStatus` (DETIK's codes: 0 verified, 1 empty,
+    2 syntax, 3 not verified) and ``lines`` its message lines; ``rows`` are
+    the (name, value) rows the last attempt examined (those whose name matched).
     """
 
     sentence: str
-    status: int
+    status: DetikStatus
     lines: tuple[str, ...]
     attempts: int = 0
     elapsed: float = 0.0
@@ -57,23 +70,23 @@ class Outcome:
 
     @property
     def passed(self) -> bool:
-        return self.status == VERIFIED
+        return self.status is DetikStatus.VERIFIED
 
-    def assert_not_verified(self) -> Outcome:
+    def assert_not_verified(self) -> DetikResult:
         """Assert that the check was seen to fail (a negative expectation, as bats'
         ``run ! verify ...``); raises CheckFailed when it was verified.
 
         >>> from clusterready.detik import Detik, StaticSource
         >>> Detik(StaticSource([])).verify("there is 1 pod named 'x'", check=False
         ...     ).assert_not_verified().status
-        3
+        <DetikStatus.NOT_VERIFIED: 3>
         """
         __tracebackhide__ = True
-        if self.passed or self.status != NOT_VERIFIED:
+        if self.status is not DetikStatus.NOT_VERIFIED:
             shown = "\n".join(f"  {line}" for line in self.lines)
             raise CheckFailed(
                 f'expected "{self.sentence}" not to be verified, but it was (status '
-                f"{self.status}):\n{shown}"
+                f"{int(self.status)}):\n{shown}"
             )
         return self
 
@@ -184,18 +197,18 @@ class Detik:
 
     # ------------------------------------------------------------------ public
 
-    def verify(self, sentence: str, check: bool = True) -> Outcome:
+    def verify(self, sentence: str, check: bool = True) -> DetikResult:
         """Check a verify sentence once (``there are 2 pods named 'x'``, ``'p' is 'v' for ...``).
 
         With ``check`` a failure raises :class:`~clusterready.errors.CheckFailed`
         and a malformed sentence :class:`~clusterready.errors.DetikSyntaxError`;
-        without it the Outcome says so. A source that cannot be read raises
+        without it the DetikResult says so. A source that cannot be read raises
         :class:`~clusterready.errors.CannotEvaluate` either way.
         """
         __tracebackhide__ = True
         return self._run(sentence, "verify", check)
 
-    def try_(self, sentence: str, check: bool = True) -> Outcome:
+    def try_(self, sentence: str, check: bool = True) -> DetikResult:
         """Check a try sentence: at most N attempts, the first at once, then one every S
         seconds, no wait after the last. A cluster error in an attempt is a failed
         attempt; CannotEvaluate is raised when the last attempt errored, at once for
@@ -206,57 +219,42 @@ class Detik:
 
     # ------------------------------------------------------------------ running
 
-    def _run(self, sentence: str, verb: str, check: bool) -> Outcome:
+    def _run(self, sentence: str, verb: str, check: bool) -> DetikResult:
         __tracebackhide__ = True
         try:
-            stmt = parse(sentence)
-            if stmt.verb != verb:
-                other = "try_" if stmt.verb == "try" else "verify"
-                raise DetikSyntaxError(
-                    f"expected a {verb} sentence, found a {stmt.verb} sentence "
-                    f'(use {other}()) in "{sentence}"',
-                    sentence=sentence,
-                    column=1,
-                    expected=f"a {verb} sentence",
-                    found=f"a {stmt.verb} sentence",
-                )
+            stmt = parse(sentence, verb, hint="use try_()" if verb == "verify" else "use verify()")
         except DetikSyntaxError:
             if check:
                 raise
             empty = not sentence.strip()
-            return Outcome(
-                sentence,
-                EMPTY if empty else SYNTAX,
-                (messages.EMPTY if empty else messages.INVALID,),
+            return DetikResult(
+                sentence=sentence,
+                status=DetikStatus.EMPTY if empty else DetikStatus.SYNTAX,
+                lines=(messages.EMPTY if empty else messages.INVALID,),
             )
-        outcome = self._attempts(stmt) if verb == "try" else self._once(stmt)
-        if check and not outcome.passed:
-            raise CheckFailed(outcome.explain())
-        return outcome
+        result = self._attempts(stmt) if verb == "try" else self._once(stmt)
+        if check and not result.passed:
+            raise CheckFailed(result.explain())
+        return result
 
     def _query(self, stmt: Statement) -> Query:
         if isinstance(self.source, ClusterSource) and self.source.cluster_scoped(stmt.resource):
             return Query(stmt.resource, stmt.path, cluster_scoped=True)
         return Query(stmt.resource, stmt.path, self.namespace, self.all_namespaces)
 
-    def _once(self, stmt: Statement) -> Outcome:
+    def _once(self, stmt: Statement) -> DetikResult:
         started = time.monotonic()
         attempt = self._evaluate(stmt)
         _log.info("%s: %s", stmt.text, _verdict(attempt))
-        return Outcome(
-            stmt.text,
-            VERIFIED if attempt.passed else NOT_VERIFIED,
-            (messages.VALID, *attempt.lines),
-            1,
-            time.monotonic() - started,
-            attempt.rows,
+        return self._result(
             stmt,
-            self._query(stmt),
-            attempt.lines,
-            attempt.seen,
+            attempt,
+            lines=(messages.VALID, *attempt.lines),
+            attempts=1,
+            elapsed=time.monotonic() - started,
         )
 
-    def _attempts(self, stmt: Statement) -> Outcome:
+    def _attempts(self, stmt: Statement) -> DetikResult:
         assert stmt.times is not None
         assert stmt.delay is not None
         lines: list[str] = []
@@ -308,7 +306,7 @@ class Detik:
             sleep=self._sleep,
         )
         try:
-            passed = retrying(attempt)
+            retrying(attempt)  # the last attempt says whether it passed
         except KeyboardInterrupt as interrupt:
             raise TryInterrupted(tuple(lines), len(results), str(interrupt) or "Ctrl-C") from None
         elapsed = time.monotonic() - started
@@ -318,17 +316,29 @@ class Detik:
                 f"{last} (last of {len(results)} attempts of: {stmt.text})",
                 retryable=last.retryable,
             ) from last
-        return Outcome(
-            stmt.text,
-            VERIFIED if passed else NOT_VERIFIED,
-            tuple(lines),
-            len(results),
-            elapsed,
-            last.rows,
-            stmt,
-            self._query(stmt),
-            last.lines,
-            last.seen,
+        return self._result(stmt, last, lines=tuple(lines), attempts=len(results), elapsed=elapsed)
+
+    def _result(
+        self,
+        stmt: Statement,
+        last: _Attempt,
+        *,
+        lines: tuple[str, ...],
+        attempts: int,
+        elapsed: float,
+    ) -> DetikResult:
+        """The result of a statement: verified when its last attempt passed."""
+        return DetikResult(
+            sentence=stmt.text,
+            status=DetikStatus.VERIFIED if last.passed else DetikStatus.NOT_VERIFIED,
+            lines=lines,
+            attempts=attempts,
+            elapsed=elapsed,
+            rows=last.rows,
+            statement=stmt,
+            query=self._query(stmt),
+            last_attempt=last.lines,
+            seen=last.seen,
         )
 
     # ------------------------------------------------------------------ one evaluation
@@ -337,7 +347,9 @@ class Detik:
         try:
             rows = self.source.rows(self._query(stmt))
         except JsonPathError as err:  # the cluster answered; the property fails on its data
-            return _Attempt(False, (messages.cannot_read_property(err),), (), 0)
+            return _Attempt(
+                passed=False, lines=(messages.cannot_read_property(err),), rows=(), seen=0
+            )
         name = compile_ere(stmt.name)
         kept = tuple((n, v) for n, v in rows if name.search(n))
         if stmt.form == "count":
@@ -346,7 +358,7 @@ class Detik:
             line = messages.found(
                 len(kept), stmt.resource, stmt.name, stmt.op, stmt.expected, passed
             )
-            return _Attempt(passed, (line,), kept, len(rows))
+            return _Attempt(passed=passed, lines=(line,), rows=kept, seen=len(rows))
         lines: list[str] = []
         valid = invalid = 0
         if not kept and not (stmt.form == "find" and stmt.count == 0):
@@ -367,7 +379,7 @@ class Detik:
                 )
         else:
             passed = invalid == 0 and valid > 0
-        return _Attempt(passed, tuple(lines), kept, len(rows))
+        return _Attempt(passed=passed, lines=tuple(lines), rows=kept, seen=len(rows))
 
     def _check_value(self, stmt: Statement, element: str, value: str) -> tuple[bool, str]:
         if stmt.op == "is":

@@ -88,16 +88,7 @@ class _Token:
 
 
 def _syntax_error(sentence: str, column: int, expected: str, found: str) -> DetikSyntaxError:
-    # one line whatever the sentence holds: control characters escaped, a long one cut
-    plain = len(sentence) <= 200 and sentence.isprintable()
-    quoted = f'"{sentence}"' if plain else shown(sentence, 200)
-    return DetikSyntaxError(
-        f"column {column}: expected {expected}, found {found} in {quoted}",
-        sentence=sentence,
-        column=column,
-        expected=expected,
-        found=found,
-    )
+    return DetikSyntaxError(expected, found=found, sentence=sentence, column=column)
 
 
 def _tokens(sentence: str) -> list[_Token]:
@@ -209,6 +200,19 @@ class _Parser:
         self._regex(token)
         return token.text
 
+    def _named(self) -> tuple[str, str]:
+        """``<type> named '<name>'``: the resource type and the name's regular expression."""
+        resource = self._type()
+        self._word("named")
+        return resource, self._name()
+
+    def _value(self, op: Op) -> str:
+        """The quoted value (``is``) or regular expression (``matches``) compared with."""
+        token = self._quoted("a value" if op == "is" else "a regular expression")
+        if op == "matches":
+            self._regex(token)
+        return token.text
+
     def _regex(self, token: _Token) -> None:
         try:
             compile_ere(token.text)
@@ -268,26 +272,18 @@ class _Parser:
             token = self._match(_INT, "a number of resources")[0]
             self._bounded(token, token.text, "a number of resources")
             card = token.text
-        resource = self._type()
-        self._word("named")
-        name = self._name()
+        resource, name = self._named()
         self._end()
         return Statement(self._text(), "verify", "count", resource, name, op, card, count=int(card))
 
     def _property_verify(self) -> Statement:
         prop = self._property()
         op: Op = "is" if self._word("is", "matches") == "is" else "matches"
-        value = self._quoted("a value" if op == "is" else "a regular expression")
-        if op == "matches":
-            self._regex(value)
+        value = self._value(op)
         self._word("for")
-        resource = self._type()
-        self._word("named")
-        name = self._name()
+        resource, name = self._named()
         self._end()
-        return Statement(
-            self._text(), "verify", "property", resource, name, op, value.text, prop=prop
-        )
+        return Statement(self._text(), "verify", "property", resource, name, op, value, prop=prop)
 
     def _try(self) -> Statement:
         self._word("at")
@@ -312,9 +308,7 @@ class _Parser:
         return self._try_find(times, delay)
 
     def _try_get(self, times: int, delay: int) -> Statement:
-        resource = self._type()
-        self._word("named")
-        name = self._name()
+        resource, name = self._named()
         self._word("and")
         self._word("verify")
         self._word("that")
@@ -322,16 +316,14 @@ class _Parser:
         op: Op
         if self._word("is", "matches") == "matches":
             op = "matches"
-            token = self._quoted("a regular expression")
-            self._regex(token)
-            value = token.text
+            value = self._value(op)
         elif self._is("more", "less"):
             op = ">" if self._word("more", "less") == "more" else "<"
             self._word("than")
             value = self._number("a number")
         else:
             op = "is"
-            value = self._quoted("a value").text
+            value = self._value(op)
         self._end()
         return Statement(
             self._text(),
@@ -348,15 +340,11 @@ class _Parser:
 
     def _try_find(self, times: int, delay: int) -> Statement:
         count = self._int("a number of resources to find")
-        resource = self._type()
-        self._word("named")
-        name = self._name()
+        resource, name = self._named()
         self._word("with")
         prop = self._property()
         op: Op = "is" if self._word("being", "matching") == "being" else "matches"
-        token = self._quoted("a value" if op == "is" else "a regular expression")
-        if op == "matches":
-            self._regex(token)
+        value = self._value(op)
         self._end()
         return Statement(
             self._text(),
@@ -365,7 +353,7 @@ class _Parser:
             resource,
             name,
             op,
-            token.text,
+            value,
             prop=prop,
             count=count,
             times=times,
@@ -376,11 +364,26 @@ class _Parser:
         return " ".join(f"'{t.text}'" if t.quoted else t.text for t in self.tokens)
 
 
-def parse(sentence: str) -> Statement:
-    """Parse a DETIK sentence (a verify or a try form).
+def parse(sentence: str, verb: str | None = None, *, hint: str = "") -> Statement:
+    """Parse a DETIK sentence (a verify or a try form; with ``verb``, that one only).
 
-    Whitespace between words is free; inside quotes it is kept as written.
+    Whitespace between words is free; inside quotes it is kept as written. A
+    sentence of the other verb is a syntax error too, ``hint`` saying how to
+    run it instead.
+
+    >>> parse("there is 1 pod named 'x'", "try", hint="use verify()")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    clusterready.errors.DetikSyntaxError: expected a try sentence, found a verify sentence (use ...
     """
     if not sentence.strip():
         raise _syntax_error(sentence, 1, "a DETIK sentence", "an empty expression")
-    return _Parser(sentence).parse()
+    statement = _Parser(sentence).parse()
+    if verb is not None and statement.verb != verb:
+        raise DetikSyntaxError(
+            f"a {verb} sentence",
+            found=f"a {statement.verb} sentence",
+            sentence=sentence,
+            hint=hint,
+        )
+    return statement

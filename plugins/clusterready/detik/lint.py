@@ -27,14 +27,15 @@ from pathlib import Path
 from clusterready.detik.grammar import parse
 from clusterready.errors import DetikSyntaxError
 
-__all__ = ["LintError", "LintReport", "lint", "python_sentences"]
+__all__ = ["LintProblem", "LintReport", "lint", "python_sentences"]
 
 _BATS_CALL = re.compile(r"^\s*(?:run(?:\s+(?:-\d+|!))?\s+)?(try|verify)(?:\s+(.*))?$", re.S)
 
 
 @dataclass(frozen=True)
-class LintError:
-    """One invalid statement: its line, DETIK's line for it, and what is wrong."""
+class LintProblem:
+    """One invalid statement a lint found (a record, not an exception): its line, DETIK's
+    line for it, and what is wrong."""
 
     line: int
     summary: str
@@ -47,7 +48,7 @@ class LintReport:
 
     path: str
     statements: int = 0
-    errors: list[LintError] = field(default_factory=list)
+    errors: list[LintProblem] = field(default_factory=list)
     missing: bool = False
 
     @property
@@ -84,7 +85,7 @@ def lint(path: str | os.PathLike[str]) -> LintReport:
             found = list(python_sentences(text))
         except SyntaxError as err:
             report.errors.append(
-                LintError(
+                LintProblem(
                     err.lineno or 0,
                     f"Python syntax error at line {err.lineno}.",
                     f"not valid Python: {err.msg}",
@@ -95,7 +96,7 @@ def lint(path: str | os.PathLike[str]) -> LintReport:
             report.statements += 1
             problem = _check(verb, sentence)
             if problem:
-                report.errors.append(LintError(line, _summary(verb, line), problem))
+                report.errors.append(LintProblem(line, _summary(verb, line), problem))
         return report
     _lint_bats(text, report)
     return report
@@ -215,11 +216,9 @@ def _known_text(node: ast.expr, constants: dict[str, str]) -> str | None:
 
 def _check(verb: str, sentence: str) -> str | None:
     try:
-        statement = parse(sentence)
+        parse(sentence, verb)
     except DetikSyntaxError as err:
         return str(err)
-    if statement.verb != verb:
-        return f'expected a {verb} sentence, found a {statement.verb} sentence: "{sentence}"'
     return None
 
 
@@ -235,7 +234,7 @@ def _lint_bats(text: str, report: LintReport) -> None:
         if not line.strip() or re.match(r"^\s*#", line):
             if pending:
                 report.errors.append(
-                    LintError(
+                    LintProblem(
                         start,
                         f"Incomplete multi-line statement at {start}.",
                         "a line ending with '\\' is followed by a blank or comment line",
@@ -263,16 +262,16 @@ def _lint_bats_statement(line: str, number: int, report: LintReport) -> None:
     report.statements += 1
     if not rest or not rest.replace('"', "").replace("'", "").strip():
         report.errors.append(
-            LintError(number, f"Empty statement at line {number}.", "no sentence after " + verb)
+            LintProblem(number, f"Empty statement at line {number}.", "no sentence after " + verb)
         )
         return
     try:
         words = shlex.split(rest, comments=True)
     except ValueError as err:
         report.errors.append(
-            LintError(number, _summary(verb, number), f"unbalanced shell quotes ({err})")
+            LintProblem(number, _summary(verb, number), f"unbalanced shell quotes ({err})")
         )
         return
     problem = _check(verb, " ".join(words))
     if problem:
-        report.errors.append(LintError(number, _summary(verb, number), problem))
+        report.errors.append(LintProblem(number, _summary(verb, number), problem))

@@ -31,6 +31,7 @@ class ResourceType:
     namespaced: bool
     short_names: tuple[str, ...] = ()
     singular: str = ""
+    categories: tuple[str, ...] = ()  # ("all",): what ``kubectl get all`` lists
 
     @property
     def api_version(self) -> str:
@@ -138,6 +139,7 @@ def _parse_resource_list(document: dict[str, Any], group: str, version: str) -> 
             namespaced=bool(r.get("namespaced")),
             short_names=tuple(r.get("shortNames") or ()),
             singular=r.get("singularName") or "",
+            categories=tuple(r.get("categories") or ()),
         )
         for r in document.get("resources") or []
         if "/" not in r.get("name", "/") and "list" in (r.get("verbs") or ())

@@ -164,13 +164,8 @@ def split_words(text: str) -> list[Word]:
         elif c == "\\":
             lit(text[i + 1 : i + 2])
             i += 2
-        elif c == "$":
-            i = _dollar(text, i, parts, lit)
-        elif c == "`":
-            i = _backquoted(text, i, parts)
         else:
-            lit(c)
-            i += 1
+            i = _expansion_or_char(text, i, parts, lit)
     flush()
     return words
 
@@ -184,14 +179,20 @@ def _double_quoted(text: str, i: int, parts: list[Part], lit: Callable[[str], No
         if c == "\\" and i + 1 < n and text[i + 1] in '$`"\\\n':
             lit(text[i + 1])
             i += 2
-        elif c == "$":
-            i = _dollar(text, i, parts, lit)
-        elif c == "`":
-            i = _backquoted(text, i, parts)
         else:
-            lit(c)
-            i += 1
+            i = _expansion_or_char(text, i, parts, lit)
     raise ShellError("no closing double quote")
+
+
+def _expansion_or_char(text: str, i: int, parts: list[Part], lit: Callable[[str], None]) -> int:
+    """Past the ``$...`` or backquoted command at ``i``, or its one literal character
+    (the same outside and inside double quotes)."""
+    if text[i] == "$":
+        return _dollar(text, i, parts, lit)
+    if text[i] == "`":
+        return _backquoted(text, i, parts)
+    lit(text[i])
+    return i + 1
 
 
 def _backquoted(text: str, i: int, parts: list[Part]) -> int:

@@ -707,14 +707,9 @@ class _FileTranslator:
                 self.report.unchecked += 1
                 break
             try:
-                statement = parse(value)
+                parse(value, verb)
             except DetikSyntaxError as err:
                 raise UsageError(f"{self.source}:{line.number}: {err}") from None
-            if statement.verb != verb:
-                raise UsageError(
-                    f"{self.source}:{line.number}: expected a {verb} sentence, found a "
-                    f'{statement.verb} sentence: "{value}"'
-                )
         self.use(sentence)
         function = "detik.try_" if verb == "try" else "detik.verify"
         if expect == "pass":
@@ -947,7 +942,7 @@ def _why(words: list[Word], text: str, setup: bool = False) -> str:
         or "${lines[" in text
         or first.startswith(("assert_", "refute_"))
     ):
-        return "checks a command's output: assert on the Outcome's lines instead"
+        return "checks a command's output: assert on the DetikResult's lines instead"
     if setup:
         return "set-up or tear-down: do it in the pipeline, or write a fixture"
     return f"a shell command ({first or text.split()[0]}) migrate does not translate"

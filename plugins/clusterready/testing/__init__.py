@@ -7,11 +7,11 @@ and EKS cluster states (:mod:`clusterready.testing.scenarios`).
 True
 """
 
+from clusterready.kube.discovery import ResourceType
 from clusterready.testing import scenarios
 from clusterready.testing.fakekube import (
     FakeCluster,
     Request,
-    ResourceKind,
     StateError,
     load_objects,
 )
@@ -22,7 +22,7 @@ __all__ = [
     "FakeCluster",
     "FaultProxy",
     "Request",
-    "ResourceKind",
+    "ResourceType",
     "StateError",
     "closed_port",
     "load_objects",

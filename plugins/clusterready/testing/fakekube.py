@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
+from clusterready.kube.discovery import ResourceType
 from clusterready.testing.lifecycle import HttpLoopbackServer
 from clusterready.testing.selectors import (
     field_label_error,
@@ -49,51 +50,44 @@ Obj = dict[str, Any]
 LOGS_API_VERSION = "clusterready.testing/v1"
 
 
-@dataclass(frozen=True)
-class ResourceKind:
-    """One resource type the fake serves (an APIResource of discovery)."""
-
-    group: str
-    version: str
-    plural: str
-    kind: str
-    namespaced: bool = True
-    short_names: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-
-    @property
-    def api_version(self) -> str:
-        return f"{self.group}/{self.version}" if self.group else self.version
-
-    @property
-    def singular(self) -> str:
-        return self.kind.lower()
-
-
-def _core(
-    plural: str, kind: str, *short: str, namespaced: bool = True, all_: bool = False
-) -> ResourceKind:
-    return ResourceKind("", "v1", plural, kind, namespaced, short, ("all",) if all_ else ())
+def _kind(
+    api_version: str,
+    plural: str,
+    kind: str,
+    *short: str,
+    namespaced: bool = True,
+    all_: bool = False,
+) -> ResourceType:
+    group, _, version = api_version.rpartition("/")
+    return ResourceType(
+        group=group,
+        version=version,
+        plural=plural,
+        kind=kind,
+        namespaced=namespaced,
+        short_names=short,
+        categories=("all",) if all_ else (),
+    )
 
 
-BUILTIN_KINDS: tuple[ResourceKind, ...] = (
-    _core("pods", "Pod", "po", all_=True),
-    _core("services", "Service", "svc", all_=True),
-    _core("namespaces", "Namespace", "ns", namespaced=False),
-    _core("nodes", "Node", "no", namespaced=False),
-    _core("configmaps", "ConfigMap", "cm"),
-    _core("secrets", "Secret"),
-    _core("serviceaccounts", "ServiceAccount", "sa"),
-    _core("endpoints", "Endpoints", "ep"),
-    _core("events", "Event", "ev"),
-    _core("persistentvolumeclaims", "PersistentVolumeClaim", "pvc"),
-    _core("persistentvolumes", "PersistentVolume", "pv", namespaced=False),
-    ResourceKind("apps", "v1", "deployments", "Deployment", True, ("deploy",), ("all",)),
-    ResourceKind("apps", "v1", "daemonsets", "DaemonSet", True, ("ds",), ("all",)),
-    ResourceKind("apps", "v1", "replicasets", "ReplicaSet", True, ("rs",), ("all",)),
-    ResourceKind("apps", "v1", "statefulsets", "StatefulSet", True, ("sts",), ("all",)),
-    ResourceKind("batch", "v1", "jobs", "Job", True, (), ("all",)),
-    ResourceKind("batch", "v1", "cronjobs", "CronJob", True, ("cj",), ("all",)),
+BUILTIN_KINDS: tuple[ResourceType, ...] = (
+    _kind("v1", "pods", "Pod", "po", all_=True),
+    _kind("v1", "services", "Service", "svc", all_=True),
+    _kind("v1", "namespaces", "Namespace", "ns", namespaced=False),
+    _kind("v1", "nodes", "Node", "no", namespaced=False),
+    _kind("v1", "configmaps", "ConfigMap", "cm"),
+    _kind("v1", "secrets", "Secret"),
+    _kind("v1", "serviceaccounts", "ServiceAccount", "sa"),
+    _kind("v1", "endpoints", "Endpoints", "ep"),
+    _kind("v1", "events", "Event", "ev"),
+    _kind("v1", "persistentvolumeclaims", "PersistentVolumeClaim", "pvc"),
+    _kind("v1", "persistentvolumes", "PersistentVolume", "pv", namespaced=False),
+    _kind("apps/v1", "deployments", "Deployment", "deploy", all_=True),
+    _kind("apps/v1", "daemonsets", "DaemonSet", "ds", all_=True),
+    _kind("apps/v1", "replicasets", "ReplicaSet", "rs", all_=True),
+    _kind("apps/v1", "statefulsets", "StatefulSet", "sts", all_=True),
+    _kind("batch/v1", "jobs", "Job", all_=True),
+    _kind("batch/v1", "cronjobs", "CronJob", "cj", all_=True),
 )
 
 
@@ -133,7 +127,7 @@ class FakeCluster(HttpLoopbackServer):
         self,
         objects: Iterable[Obj] = (),
         version: str = "1.32",
-        kinds: Iterable[ResourceKind] = (),
+        kinds: Iterable[ResourceType] = (),
     ) -> None:
         major, _, minor = version.partition(".")
         self.version = {
@@ -143,7 +137,7 @@ class FakeCluster(HttpLoopbackServer):
             "platform": "linux/amd64",
         }
         self._lock = threading.RLock()
-        self._kinds: dict[tuple[str, str], ResourceKind] = {}
+        self._kinds: dict[tuple[str, str], ResourceType] = {}
         self._store: dict[tuple[str, str], dict[tuple[str, str], Obj]] = {}
         self._rv = 1000
         self._requests: list[Request] = []
@@ -379,7 +373,7 @@ class FakeCluster(HttpLoopbackServer):
 
     # ------------------------------------------------------------------ resource types
 
-    def _kind_of(self, obj: Obj) -> ResourceKind:
+    def _kind_of(self, obj: Obj) -> ResourceType:
         api_version = str(obj.get("apiVersion", "v1"))
         kind = str(obj.get("kind", ""))
         group, _, version = api_version.rpartition("/")
@@ -390,21 +384,20 @@ class FakeCluster(HttpLoopbackServer):
             if not kind:
                 raise ValueError(f"object without kind: {obj!r}")
             # A CRD object: infer its type; namespaced when the object has a namespace.
-            resource = ResourceKind(
-                group,
-                version,
-                _plural(kind),
-                kind,
+            resource = ResourceType(
+                group=group,
+                version=version,
+                plural=_plural(kind),
+                kind=kind,
                 namespaced=bool(obj.get("metadata", {}).get("namespace")),
             )
             self._kinds[(group, resource.plural)] = resource
             return resource
 
-    def _resolve(self, name: str) -> ResourceKind:
-        lowered = name.lower()
+    def _resolve(self, name: str) -> ResourceType:
         with self._lock:
             for resource in self._kinds.values():
-                if lowered in (resource.plural, resource.kind.lower(), *resource.short_names):
+                if resource.matches(name):
                     return resource
         raise KeyError(f"FakeCluster serves no resource type {name!r}")
 
@@ -570,7 +563,7 @@ class FakeCluster(HttpLoopbackServer):
             text = "".join(lines[-count:]) if count > 0 else ""
         return 200, text
 
-    def _get(self, resource: ResourceKind, namespace: str, name: str) -> tuple[int, Obj]:
+    def _get(self, resource: ResourceType, namespace: str, name: str) -> tuple[int, Obj]:
         with self._lock:
             obj = self._store.get((resource.group, resource.plural), {}).get((namespace, name))
             if obj is None:
@@ -583,7 +576,7 @@ class FakeCluster(HttpLoopbackServer):
             return 200, copy.deepcopy(obj)
 
     def _list(
-        self, resource: ResourceKind, namespace: str, query: Mapping[str, str]
+        self, resource: ResourceType, namespace: str, query: Mapping[str, str]
     ) -> tuple[int, Obj]:
         try:
             labels = parse_labels(query.get("labelSelector", ""))
@@ -738,7 +731,7 @@ def _status(code: int, reason: str, message: str, details: Obj | None = None) ->
     return code, body
 
 
-def _resource_list(group: str, version: str, kinds: list[ResourceKind]) -> Obj:
+def _resource_list(group: str, version: str, kinds: list[ResourceType]) -> Obj:
     return {
         "kind": "APIResourceList",
         "apiVersion": "v1",
@@ -746,7 +739,7 @@ def _resource_list(group: str, version: str, kinds: list[ResourceKind]) -> Obj:
         "resources": [
             {
                 "name": k.plural,
-                "singularName": k.singular,
+                "singularName": k.singular or k.kind.lower(),
                 "namespaced": k.namespaced,
                 "kind": k.kind,
                 "verbs": ["get", "list"],
