@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from clusterready.aws import AwsSession, Inventory
     from clusterready.detik import Detik
     from clusterready.kube import Cluster
+    from clusterready.retry import Eventually
     from clusterready.testing import FakeCluster
     from clusterready.testing.moto import MotoServer
 
@@ -97,11 +98,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             help=_OVERRIDE_HELP.get(flag, f"set {key} (wins over the spec)."),
         )
     group.addoption(
+        "--max-attempts",
         "--detik-max-attempts",
         dest="clusterready_detik_max_attempts",
         metavar="N",
         type=int,
-        help="cap the attempts of every DETIK try (1: one look, for a quick spot check).",
+        help="cap the attempts of every retry: DETIK tries and eventually(...) (1: one look, "
+        "for a quick spot check). --detik-max-attempts is its old name.",
     )
     group.addoption(
         "--json-report",
@@ -190,7 +193,7 @@ def pytest_configure(config: pytest.Config) -> None:
     attempts = config.option.clusterready_detik_max_attempts
     if attempts is not None and attempts < 1:
         raise pytest.UsageError(
-            f"clusterready: --detik-max-attempts: expected at least 1, found {attempts}"
+            f"clusterready: --max-attempts: expected at least 1, found {attempts}"
         )
     _check_json_report(config)
     config.stash[SPEC_KEY] = _load_spec(config)
@@ -485,6 +488,15 @@ def detik(kube: Cluster, cluster_spec: ClusterSpec, pytestconfig: pytest.Config)
         all_namespaces=all_namespaces,
         max_attempts=pytestconfig.option.clusterready_detik_max_attempts,
     )
+
+
+@pytest.fixture
+def eventually(pytestconfig: pytest.Config) -> Eventually:
+    """:func:`clusterready.eventually` capped by ``--max-attempts``: call it with a check
+    that raises CheckFailed until it passes (``eventually(check, times=12, every=5)``)."""
+    from clusterready.retry import Eventually
+
+    return Eventually(max_attempts=pytestconfig.option.clusterready_detik_max_attempts)
 
 
 @pytest.fixture(scope="session")

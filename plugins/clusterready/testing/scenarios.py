@@ -36,7 +36,8 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from clusterready.addons import REGISTRY, AddOn, Workload
-from clusterready.testing.fakekube import LOGS_API_VERSION, FakeCluster, ResourceKind
+from clusterready.kube.discovery import ResourceType
+from clusterready.testing.fakekube import LOGS_API_VERSION, FakeCluster
 
 __all__ = [
     "BREAKAGES",
@@ -181,10 +182,10 @@ _WEBHOOKS = {
 _CRD_VERSIONS = {"elbv2.k8s.aws": "v1beta1", "networking.istio.io": "v1"}
 #: The resource types of the scenarios beyond FakeCluster's built-in ones, with the
 #: short names kubectl knows them by (``kubectl get crd``).
-KINDS: tuple[ResourceKind, ...] = (
-    ResourceKind("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice"),
-    ResourceKind("apiregistration.k8s.io", "v1", "apiservices", "APIService", False),
-    ResourceKind(
+KINDS: tuple[ResourceType, ...] = (
+    ResourceType("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", True),
+    ResourceType("apiregistration.k8s.io", "v1", "apiservices", "APIService", False),
+    ResourceType(
         "apiextensions.k8s.io",
         "v1",
         "customresourcedefinitions",
@@ -192,21 +193,21 @@ KINDS: tuple[ResourceKind, ...] = (
         False,
         ("crd", "crds"),
     ),
-    ResourceKind(
+    ResourceType(
         "admissionregistration.k8s.io",
         "v1",
         "mutatingwebhookconfigurations",
         "MutatingWebhookConfiguration",
         False,
     ),
-    ResourceKind(
+    ResourceType(
         "admissionregistration.k8s.io",
         "v1",
         "validatingwebhookconfigurations",
         "ValidatingWebhookConfiguration",
         False,
     ),
-    ResourceKind("storage.k8s.io", "v1", "csidrivers", "CSIDriver", False),
+    ResourceType("storage.k8s.io", "v1", "csidrivers", "CSIDriver", False),
 )
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # what Kubernetes draws name suffixes from
 
