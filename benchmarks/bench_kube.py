@@ -79,20 +79,20 @@ def make_pod(i: int, namespace: str) -> dict[str, Any]:
 # The FakeCluster process: its pods are built there (a 50,000-pod state file would take
 # minutes to read as YAML); it prints FakeCluster's {"url", "kubeconfig"} line and serves
 # until SIGTERM. With a scenario (clusterready.testing.scenarios), it holds that cluster
-# and healthy filler pods up to `big` pods in all. Each line on its stdin asks for the
-# request log: one JSON line, [[path, query], ...] of every request so far.
+# and healthy filler pods (in one namespace) up to `big` pods in all. Each line on its
+# stdin asks for the request log: one JSON line, [[path, query], ...] of every request.
 SERVE = """
 import json, signal, sys, threading
 sys.path.insert(0, sys.argv[1])
 from bench_kube import SMALL, filler_pod, make_pod
 from clusterready.testing import FakeCluster
-big, scenario = int(sys.argv[2]), sys.argv[3]
+big, scenario, filler_namespace = int(sys.argv[2]), sys.argv[3], sys.argv[4]
 if scenario:
     from clusterready.testing import scenarios
     fake = scenarios.cluster(scenario)
     nodes = [name for name, _, _ in scenarios.NODES]
     for i in range(big - len(fake.objects("pods"))):
-        fake.apply(filler_pod(i, nodes))
+        fake.apply(filler_pod(i, nodes, filler_namespace))
 else:
     pods = [make_pod(i, "demo") for i in range(SMALL)]
     pods += [make_pod(i, "big") for i in range(big)]
@@ -123,10 +123,10 @@ class Served(dict[str, str]):
         return [(path, query) for path, query in json.loads(self.proc.stdout.readline())]
 
 
-def filler_pod(i: int, nodes: list[str]) -> dict[str, Any]:
-    """A healthy application pod (namespace `apps`) on one of `nodes`: scheduled,
-    its container running and ready."""
-    pod = make_pod(i, "apps")
+def filler_pod(i: int, nodes: list[str], namespace: str = "apps") -> dict[str, Any]:
+    """A healthy application pod on one of `nodes`: scheduled, its container running
+    and ready."""
+    pod = make_pod(i, namespace)
     del pod["metadata"]["ownerReferences"]
     pod["spec"]["nodeName"] = nodes[i % len(nodes)]
     pod["status"]["phase"] = "Running"
@@ -143,12 +143,14 @@ def filler_pod(i: int, nodes: list[str]) -> dict[str, Any]:
 
 
 @contextmanager
-def fake_cluster_process(big: int = BIG, scenario: str = "") -> Iterator[Served]:
+def fake_cluster_process(
+    big: int = BIG, scenario: str = "", filler_namespace: str = "apps"
+) -> Iterator[Served]:
     """A FakeCluster in its own process: SMALL pods in `demo`, `big` pods in `big`; or a
-    scenario's cluster with filler pods up to `big` pods."""
+    scenario's cluster with filler pods (in `filler_namespace`) up to `big` pods."""
     here = str(Path(__file__).resolve().parent)
     proc = subprocess.Popen(
-        [sys.executable, "-c", SERVE, here, str(big), scenario],
+        [sys.executable, "-c", SERVE, here, str(big), scenario, filler_namespace],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
