@@ -26,8 +26,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from clusterready.breaker import Breaker
 from clusterready.errors import CannotEvaluate
@@ -37,8 +36,7 @@ __all__ = ["Refused", "RequestPolicy", "Transient", "within_budget"]
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class RequestPolicy:
+class RequestPolicy(NamedTuple):  # a named tuple: a dataclass costs ~1 ms to define
     """Timeouts and retry budget of every request.
 
     One attempt gets ``connect_timeout`` to connect, ``read_timeout`` per read

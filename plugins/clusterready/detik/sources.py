@@ -16,8 +16,7 @@ get pods -o custom-columns=NAME:.metadata.name,PROP:.status.phase --namespace=ku
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from clusterready.errors import CannotEvaluate
 from clusterready.kube.cluster import Cluster
@@ -29,8 +28,7 @@ Row = tuple[str, str]
 _BLANKS = " \t\n"  # what xargs trims
 
 
-@dataclass(frozen=True)
-class Query:
+class Query(NamedTuple):  # a named tuple: a dataclass costs ~1 ms to define
     """What one DETIK check asks for: the names (and one property) of a resource type."""
 
     resource: str
