@@ -132,13 +132,6 @@ class Transport:
             self._release(conn)
         return Answer(response.status, response.reason or "", response.headers, data)
 
-    def close(self) -> None:
-        """Close the idle connections."""
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for conn in idle:
-            conn.close()
-
     def _problem(self, err: OSError | http.client.HTTPException, read_timeout: float) -> str:
         if isinstance(err, TimeoutError):
             return f"no answer within {read_timeout:g}s (read timeout) from {self.server}"
