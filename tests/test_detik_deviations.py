@@ -287,3 +287,97 @@ def test_d18_a_property_kubectl_cannot_print_is_not_verified() -> None:
         "Cannot read .status.phase[0] of metrics-1: string is not array or slice "
         "(the value there is Running)."
     )
+
+
+# --------------------------------------------------------------------------- extensions
+
+
+def _web_pod(name: str, ready: str) -> dict[str, object]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": "demo"},
+        "status": {
+            "phase": "Running",  # a crash-looping pod is Running between its crashes
+            "conditions": [{"type": "PodScheduled", "status": "True"}]
+            + ([{"type": "Ready", "status": ready}] if ready else []),
+        },
+    }
+
+
+@pytest.fixture
+def web_pods(fake_cluster: FakeCluster) -> FakeCluster:
+    for name, ready in (("web-1", "True"), ("web-2", "False"), ("web-3", "")):
+        fake_cluster.apply(_web_pod(name, ready))
+    return fake_cluster
+
+
+def test_e1_condition_type_reads_that_conditions_status(
+    web_pods: FakeCluster, kubectl_argv: list[str]
+) -> None:
+    """'condition Ready' is the status of the Ready condition (`<none>` without one), in
+    process and through kubectl alike, where 'status' (the phase) passes them all."""
+    from clusterready.kube import Cluster
+
+    for source in (Cluster.from_kubeconfig(web_pods.kubeconfig), KubectlSource(kubectl_argv)):
+        detik = Detik(source, namespace="demo")
+        assert detik.verify("'status' is 'running' for pods named '^web-'").passed
+        outcome = detik.verify("'condition Ready' is 'true' for pods named '^web-'", check=False)
+        assert outcome.query is not None
+        assert outcome.query.path == '.status.conditions[?(@.type=="Ready")].status'
+        assert (outcome.status, outcome.rows) == (
+            3,
+            (("web-1", "True"), ("web-2", "False"), ("web-3", "<none>")),
+        )
+        assert outcome.headline == (
+            "'condition Ready' of pods named '^web-' expected to be 'true': web-2 is 'False', "
+            "web-3 is '<none>'"
+        )
+        found = detik.try_(
+            "at most 1 times every 1s to find 1 pods named '^web-' with 'CONDITION Ready' "
+            "being 'True'"
+        )
+        assert found.passed
+
+
+def test_e1_bats_detik_could_never_read_such_a_property(
+    web_pods: FakeCluster, kubectl_argv: list[str]
+) -> None:
+    """bats-detik hands 'condition Ready' to kubectl as it is: kubectl refuses to print it,
+    so no sentence bats-detik can verify changes meaning."""
+    import subprocess
+
+    args = [
+        "get",
+        "pods",
+        "-n",
+        "demo",
+        "-o",
+        "custom-columns=NAME:.metadata.name,PROP:condition Ready",
+    ]
+    done = subprocess.run(
+        [*kubectl_argv, *args], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode != 0
+    assert "unrecognized identifier Ready" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "prop",
+    ["ready", "Ready", "condition", "conditions", "conditionReady", "condition.Ready",
+     ".status.conditions[0].status", "status.conditions"],
+)  # fmt: skip
+def test_e1_nearby_properties_keep_their_bats_detik_meaning(prop: str) -> None:
+    """Only 'condition <Type>' (a space, then a type) is the extension: a bare 'ready' is
+    still kubectl's `.ready` (`<none>` on a pod), and every other path is itself."""
+    from clusterready.detik import property_path
+
+    assert property_path(prop) == prop
+    assert parse(f"'{prop}' is 'x' for pods named 'web'").path == prop
+
+
+def test_e1_a_bare_ready_is_still_the_top_level_field(web_pods: FakeCluster) -> None:
+    from clusterready.kube import Cluster
+
+    detik = Detik(Cluster.from_kubeconfig(web_pods.kubeconfig), namespace="demo")
+    assert detik.verify("'ready' is '<none>' for pods named '^web-'").passed

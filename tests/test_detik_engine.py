@@ -33,8 +33,9 @@ def test_check_true_raises_check_failed_with_the_observed_state() -> None:
         Detik(PODS).verify("'status' is 'running' for pods named 'nginx'")
     assert isinstance(err.value, AssertionError)
     assert str(err.value).splitlines() == [
-        "verify \"'status' is 'running' for pods named 'nginx'\": Current value for nginx-2 "
-        "is pending... (1 attempt in " + str(err.value).split(" in ", 1)[1].split("\n")[0],
+        "'status' of pods named 'nginx' expected to be 'running': nginx-2 is 'Pending' "
+        "(1 attempt in " + str(err.value).split(" in ", 1)[1].split("\n")[0],
+        "  verify \"'status' is 'running' for pods named 'nginx'\"",
         "  query: pods in the default namespace, property .status.phase",
         "  last attempt:",
         "    nginx-1 has the right value (running).",
@@ -43,6 +44,85 @@ def test_check_true_raises_check_failed_with_the_observed_state() -> None:
         "    nginx-1  Running",
         "    nginx-2  Pending",
     ]
+
+
+FAILED_LAST = StaticSource(
+    [("web-1", "Pending"), ("web-2", "CrashLoopBackOff"), ("web-3", "Running")]
+)
+
+
+@pytest.mark.parametrize(
+    ("verb", "sentence", "headline"),
+    [
+        (
+            "verify",
+            "'status' is 'running' for pods named 'web'",
+            "'status' of pods named 'web' expected to be 'running': web-1 is 'Pending', "
+            "web-2 is 'CrashLoopBackOff'",
+        ),
+        (
+            "try",
+            "at most 1 times every 1s to get pods named 'web' and verify that 'status' "
+            "matches '^Run'",
+            "'status' of pods named 'web' expected to match '^Run': web-1 is 'Pending', "
+            "web-2 is 'CrashLoopBackOff'",
+        ),
+        (
+            "try",
+            "at most 1 times every 1s to find 3 pods named 'web' with 'status' being 'running'",
+            "3 pods named 'web' expected with 'status' being 'running', 1 found: web-1 is "
+            "'Pending', web-2 is 'CrashLoopBackOff'",
+        ),
+        (
+            "try",
+            "at most 1 times every 1s to find 0 pods named 'web' with 'status' being 'running'",
+            "0 pods named 'web' expected with 'status' being 'running', 1 found: web-3 is "
+            "'Running'",  # too many: the offender is the one with the value
+        ),
+        (
+            "verify",
+            "there are more than 3 pods named 'web'",
+            "more than 3 pods named 'web' expected, 3 found: web-1, web-2, web-3",
+        ),
+        (
+            "verify",
+            "there is 1 pod named 'db'",
+            "1 pod named 'db' expected, 0 found among the 3 listed",
+        ),
+        (
+            "verify",
+            "'status' is 'running' for pods named 'db'",
+            "'status' of pods named 'db' expected to be 'running': none among the 3 listed",
+        ),
+    ],
+)
+def test_a_failure_headline_names_what_failed_never_a_passing_line(
+    verb: str, sentence: str, headline: str
+) -> None:
+    """The last DETIK line may report a pass ("web-3 has the right value (running)."):
+    the headline (pytest's summary, the JSON message) says what failed instead."""
+    detik = Detik(FAILED_LAST)
+    run = detik.verify if verb == "verify" else detik.try_
+    with pytest.raises(CheckFailed) as err:
+        run(sentence)
+    first, second = str(err.value).splitlines()[:2]
+    assert first.rsplit(" (1 attempt in ", 1)[0] == headline
+    assert second == f'  {verb} "{sentence}"'
+    assert err.value.subjects == ()  # a StaticSource knows no kinds: nothing to diagnose
+
+
+def test_a_failure_headline_names_at_most_three_objects() -> None:
+    source = StaticSource([(f"web-{i}", "Pending") for i in range(5)])
+    with pytest.raises(CheckFailed) as err:
+        Detik(source).verify("'status' is 'running' for pods named 'web'")
+    assert (
+        str(err.value)
+        .splitlines()[0]
+        .startswith(
+            "'status' of pods named 'web' expected to be 'running': web-0 is 'Pending', web-1 is "
+            "'Pending', web-2 is 'Pending' and 2 more (1 attempt in "
+        )
+    )
 
 
 def test_a_failure_with_nothing_found_says_how_many_were_listed() -> None:

@@ -128,9 +128,11 @@ def test_a_failure_points_at_the_users_line_and_shows_what_was_seen(
     result.stdout.fnmatch_lines(
         [
             ">       detik.try_(*",
-            'E       clusterready.errors.CheckFailed: try "at most 2 times every 0s to find 2 pods '
-            "named 'metrics-server' with 'status' being 'running'\": Expected 2 pods named "
-            "metrics-server to have this value (running). Found 1. (2 attempts in *s)",
+            "E       clusterready.errors.CheckFailed: 2 pods named 'metrics-server' expected "
+            "with 'status' being 'running', 1 found: metrics-server-2 is 'Pending' (2 attempts "
+            "in *s)",
+            "E         try \"at most 2 times every 0s to find 2 pods named 'metrics-server' with "
+            "'status' being 'running'\"",
             "E         query: pods in namespace 'kube-system', property .status.phase",
             "E         last attempt:",
             "E           metrics-server-1 has the right value (running).",

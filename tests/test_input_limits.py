@@ -317,9 +317,8 @@ def test_a_property_kubectl_cannot_print_fails_the_check_with_path_and_value(
         detik.verify("'.status.phase[0]' is 'x' for pods named 'metrics'")
     first = str(caught.value).splitlines()[0]
     assert first.startswith(
-        "verify \"'.status.phase[0]' is 'x' for pods named 'metrics'\": Cannot read "
-        ".status.phase[0] of metrics-1: string is not array or slice (the value there is "
-        "Running). (1 attempt in "
+        "Cannot read .status.phase[0] of metrics-1: string is not array or slice (the value "
+        "there is Running) (1 attempt in "
     ), first
     outcome = detik.try_(
         "at most 2 times every 0s to get pods named 'metrics' and verify that "

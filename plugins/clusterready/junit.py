@@ -86,11 +86,26 @@ def to_junit(summary: dict[str, Any]) -> bytes:
                 case, tag, {"message": message, **({"type": kind} if kind else {})}
             )
             element.text = message
+        if test.get("diagnostics"):
+            from clusterready.kube.diagnostics import render
+
+            case.append(system_out(render(test["diagnostics"])))
     if not len(properties):
         suite.remove(properties)
     ET.indent(root)
     document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return document
+
+
+def system_out(text: str) -> ET.Element:
+    """A ``<system-out>`` element holding ``text`` (a failed check's diagnostics).
+
+    >>> ET.tostring(system_out("Pod demo/web-1: Pending")).decode()
+    '<system-out>Pod demo/web-1: Pending</system-out>'
+    """
+    element = ET.Element("system-out")
+    element.text = _clean(text)
+    return element
 
 
 def _clean(text: str) -> str:

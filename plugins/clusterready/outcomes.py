@@ -33,7 +33,7 @@ EXIT_MEANING = {
     2: "the run was interrupted",
     3: "internal error",
     4: "usage error (spec, option or sentence)",
-    5: "no tests selected",
+    5: "nothing was checked (no test selected, or every selected test skipped)",
     75: "nothing failed, but some checks could not be evaluated (retry later)",
 }
 

@@ -6,7 +6,7 @@ True
 """
 
 from clusterready.detik.engine import Detik, DetikResult, DetikStatus, TryInterrupted
-from clusterready.detik.grammar import ALIASES, Statement, parse
+from clusterready.detik.grammar import ALIASES, Statement, parse, property_path
 from clusterready.detik.sources import (
     ClusterSource,
     KubectlSource,
@@ -30,4 +30,5 @@ __all__ = [
     "StaticSource",
     "TryInterrupted",
     "parse",
+    "property_path",
 ]

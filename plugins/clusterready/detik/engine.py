@@ -21,11 +21,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from clusterready.detik import messages
+from clusterready.detik import headline, messages
 from clusterready.detik.ere import compile_ere
 from clusterready.detik.grammar import Statement, parse
 from clusterready.detik.sources import ClusterSource, Query, Row, Source
-from clusterready.errors import CannotEvaluate, CheckFailed, DetikSyntaxError
+from clusterready.errors import CannotEvaluate, CheckFailed, DetikSyntaxError, ObjectRef
 from clusterready.kube.cluster import Cluster
 from clusterready.kube.jsonpath import JsonPathError
 from clusterready.retry import capped, retry
@@ -56,7 +56,8 @@ class DetikResult:
 
     ``status`` is a :class:`DetikStatus` (DETIK's codes: 0 verified, 1 empty,
     2 syntax, 3 not verified) and ``lines`` its message lines; ``rows`` are
-    the (name, value) rows the last attempt examined (those whose name matched).
+    the (name, value) rows the last attempt examined (those whose name matched),
+    ``offenders`` those of them that made it fail, ``headline`` what failed in words.
     """
 
     sentence: str
@@ -69,6 +70,8 @@ class DetikResult:
     query: Query | None = None
     last_attempt: tuple[str, ...] = field(default=(), repr=False)
     seen: int = field(default=0, repr=False)
+    offenders: tuple[Row, ...] = field(default=(), repr=False)
+    headline: str = field(default="", repr=False)
 
     @property
     def passed(self) -> bool:
@@ -93,12 +96,13 @@ class DetikResult:
         return self
 
     def explain(self) -> str:
-        """A readable account of a failure: the sentence, the last attempt, what was observed."""
+        """A readable account of a failure: what failed (its first line, never a line
+        that reports a pass), the sentence, the last attempt, what was observed."""
         stmt = self.statement
         verb = stmt.verb if stmt else "check"
-        summary = self.last_attempt[-1] if self.last_attempt else "no attempt"
+        summary = self.headline or (self.last_attempt[-1] if self.last_attempt else "no attempt")
         attempts = f"{self.attempts} attempt{'s' if self.attempts != 1 else ''}"
-        out = [f'{verb} "{self.sentence}": {summary} ({attempts} in {self.elapsed:.1f}s)']
+        out = [f"{summary} ({attempts} in {self.elapsed:.1f}s)", f'  {verb} "{self.sentence}"']
         if self.query is not None:
             out.append(f"  query: {self.query.describe()}")
         if len(self.last_attempt) > 1:
@@ -133,6 +137,8 @@ class _Attempt(NamedTuple):
     lines: tuple[str, ...]
     rows: tuple[Row, ...]
     seen: int
+    offenders: tuple[Row, ...] = ()
+    headline: str = ""
 
 
 class Detik:
@@ -235,8 +241,32 @@ class Detik:
             )
         result = self._attempts(stmt) if verb == "try" else self._once(stmt)
         if check and not result.passed:
-            raise CheckFailed(result.explain())
+            raise CheckFailed(result.explain(), subjects=self.subjects(result))
         return result
+
+    def subjects(self, result: DetikResult) -> tuple[ObjectRef, ...]:
+        """The objects a result is about, the offenders first (what the diagnostics of a
+        failure read); none when the source is not a Cluster (only it knows their kind).
+
+        >>> from clusterready.detik import StaticSource
+        >>> Detik(StaticSource([])).subjects(Detik(StaticSource([])).verify(
+        ...     "there is 1 pod named 'x'", check=False))
+        ()
+        """
+        query = result.query
+        if not isinstance(self.source, ClusterSource) or query is None:
+            return ()
+        try:
+            kind = self.source.cluster.resolve(query.resource).kind  # discovery: read already
+        except CannotEvaluate:
+            return ()
+        namespace = (
+            None
+            if query.cluster_scoped or query.all_namespaces
+            else query.namespace or self.source.cluster.namespace
+        )
+        names = dict.fromkeys(name for name, _ in (*result.offenders, *result.rows))
+        return tuple(ObjectRef(kind, name, namespace) for name in names)
 
     def _query(self, stmt: Statement) -> Query:
         if isinstance(self.source, ClusterSource) and self.source.cluster_scoped(stmt.resource):
@@ -327,6 +357,8 @@ class Detik:
             query=self._query(stmt),
             last_attempt=last.lines,
             seen=last.seen,
+            offenders=last.offenders,
+            headline=last.headline,
         )
 
     # ------------------------------------------------------------------ one evaluation
@@ -335,9 +367,8 @@ class Detik:
         try:
             rows = self.source.rows(self._query(stmt))
         except JsonPathError as err:  # the cluster answered; the property fails on its data
-            return _Attempt(
-                passed=False, lines=(messages.cannot_read_property(err),), rows=(), seen=0
-            )
+            line = messages.cannot_read_property(err)
+            return _Attempt(passed=False, lines=(line,), rows=(), seen=0, headline=line[:-1])
         name = compile_ere(stmt.name)
         kept = tuple((n, v) for n, v in rows if name.search(n))
         if stmt.form == "count":
@@ -346,19 +377,28 @@ class Detik:
             line = messages.found(
                 len(kept), stmt.resource, stmt.name, stmt.op, stmt.expected, passed
             )
-            return _Attempt(passed=passed, lines=(line,), rows=kept, seen=len(rows))
+            return _Attempt(
+                passed=passed,
+                lines=(line,),
+                rows=kept,
+                seen=len(rows),
+                headline=headline.failed(stmt, kept, offenders=(), valid=0, seen=len(rows)),
+            )
         lines: list[str] = []
-        valid = invalid = 0
+        good: list[Row] = []
+        bad: list[Row] = []
         if not kept and not (stmt.form == "find" and stmt.count == 0):
             lines.append(messages.no_resource(stmt.resource, stmt.name))
         for element, value in kept:
             ok, line = self._check_value(stmt, element, value)
             lines.append(line)
-            valid, invalid = valid + ok, invalid + (not ok)
+            (good if ok else bad).append((element, value))
+        valid = len(good)
         if stmt.form == "find":
+            assert stmt.count is not None
             passed = valid == stmt.count
+            offenders = bad if valid < stmt.count else good  # too few valid, or too many
             if not passed:
-                assert stmt.count is not None
                 expected = stmt.expected.lower() if stmt.op == "is" else stmt.expected
                 lines.append(
                     messages.expected_count(
@@ -366,8 +406,16 @@ class Detik:
                     )
                 )
         else:
-            passed = invalid == 0 and valid > 0
-        return _Attempt(passed=passed, lines=tuple(lines), rows=kept, seen=len(rows))
+            passed = not bad and valid > 0
+            offenders = bad
+        return _Attempt(
+            passed=passed,
+            lines=tuple(lines),
+            rows=kept,
+            seen=len(rows),
+            offenders=tuple(offenders),
+            headline=headline.failed(stmt, kept, offenders=offenders, valid=valid, seen=len(rows)),
+        )
 
     def _check_value(self, stmt: Statement, element: str, value: str) -> tuple[bool, str]:
         if stmt.op == "is":

@@ -28,7 +28,7 @@ from clusterready.errors import DetikSyntaxError
 from clusterready.kube.jsonpath import JsonPathError, check_path
 from clusterready.limits import MAX_INT_DIGITS, shown
 
-__all__ = ["ALIASES", "Statement", "parse"]
+__all__ = ["ALIASES", "Statement", "parse", "property_path"]
 
 #: DETIK's property aliases (matched without regard to case).
 ALIASES = {
@@ -36,6 +36,28 @@ ALIASES = {
     "port": ".spec.ports[*].port",
     "targetport": ".spec.ports[*].targetPort",
 }
+#: clusterready's extension (docs/detik-compat.md, E1): ``'condition <Type>'`` is the status
+#: of the object's condition of that type. kubectl cannot print such a path (``unrecognized
+#: identifier``), so no sentence bats-detik can verify changes meaning.
+_CONDITION = re.compile(r"condition\s+([A-Za-z0-9][A-Za-z0-9._/-]*)", re.IGNORECASE)
+
+
+def property_path(prop: str) -> str:
+    """The custom-columns path a property stands for: an alias, a condition, else itself.
+
+    >>> property_path("STATUS"), property_path("condition Ready")
+    ('.status.phase', '.status.conditions[?(@.type=="Ready")].status')
+    >>> property_path(".status.podIP")
+    '.status.podIP'
+    """
+    alias = ALIASES.get(prop.lower())
+    if alias is not None:
+        return alias
+    condition = _CONDITION.fullmatch(prop)
+    if condition is not None:
+        return f'.status.conditions[?(@.type=="{condition.group(1)}")].status'
+    return prop
+
 
 Verb = Literal["verify", "try"]
 Form = Literal["count", "property", "get", "find"]
@@ -74,7 +96,7 @@ class Statement:
         """The custom-columns path of the property, aliases resolved."""
         if self.prop is None:
             return None
-        return ALIASES.get(self.prop.lower(), self.prop)
+        return property_path(self.prop)
 
     def __str__(self) -> str:
         return self.text
@@ -224,8 +246,10 @@ class _Parser:
             ) from None
 
     def _property(self) -> str:
-        token = self._quoted("a property (status, port, targetPort or a JSONPath)")
-        path = ALIASES.get(token.text.lower(), token.text)
+        token = self._quoted(
+            "a property (status, port, targetPort, condition <Type> or a JSONPath)"
+        )
+        path = property_path(token.text)
         try:
             check_path(path)
         except JsonPathError as err:
