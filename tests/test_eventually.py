@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from clusterready import CannotEvaluate, CheckFailed, Eventually, eventually
-from clusterready.errors import ObjectRef
+from clusterready.errors import Interrupted, ObjectRef
 from clusterready.testing import FakeCluster
 
 
@@ -123,3 +123,17 @@ def test_the_run_option_caps_detik_tries_too(
         "--kubeconfig", fake_cluster.kubeconfig, "--max-attempts", "1"
     )
     assert result.ret == 0
+
+
+def test_an_interruption_is_never_one_failed_attempt() -> None:
+    check = Flaky(Interrupted("the check's deadline of 1s passed"))
+    with pytest.raises(Interrupted):
+        eventually(check, times=5, every=1, sleep=recorder()[1])
+    assert check.calls == 1
+
+
+def test_the_checks_deadline_ends_an_eventually_while_it_waits(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(PLAIN_CHECK.replace("every=0", "every=30"))
+    result = pytester.runpytest_inprocess("--set", "run.check_deadline=1", "-rA")
+    assert result.ret == 75
+    result.stdout.fnmatch_lines(["*Interrupted: the check's deadline of 1s passed*"])

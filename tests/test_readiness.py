@@ -16,6 +16,7 @@ from clusterready.kube.readiness import (
     assert_deployment_rolled_out,
     assert_nodes_ready,
     assert_pods_ready,
+    assert_rolled_out,
     check_daemonset,
     check_pods,
     eligible_nodes,
@@ -177,6 +178,14 @@ def test_a_missing_deployment_is_not_found(cluster: Cluster, ns: str) -> None:
     failed = failure(assert_deployment_rolled_out, cluster, "coredns", ns)
     assert str(failed) == f"Deployment {ns}/coredns: not found"
     assert failed.subjects == (ObjectRef("Deployment", "coredns", ns),)
+
+
+def test_assert_rolled_out_takes_either_kind(fake: FakeCluster, cluster: Cluster, ns: str) -> None:
+    fake.apply(deployment("coredns", ns))
+    assert_rolled_out(cluster, "Deployment", "coredns", ns)
+    assert str(failure(assert_rolled_out, cluster, "DaemonSet", "coredns", ns)) == (
+        f"DaemonSet {ns}/coredns: not found"
+    )
 
 
 def test_rollout_takes_only_deployments_and_daemonsets(cluster: Cluster) -> None:

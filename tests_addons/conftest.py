@@ -8,16 +8,32 @@ from pathlib import Path
 
 import pytest
 
-from clusterready.addons import lookup
+from clusterready.addons import lookup, parse_spec_version
 from clusterready.addons.checks import AddOnChecks
+from clusterready.errors import SpecError
 from clusterready.kube import Cluster
+from clusterready.plugin import spec_of
 from clusterready.retry import Eventually
 from clusterready.spec import ClusterSpec
 from clusterready.suites import mark_suite
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     mark_suite(items, "addons", Path(__file__).parent)
+    _check_versions(spec_of(config), items)
+
+
+def _check_versions(spec: ClusterSpec, items: list[pytest.Item]) -> None:
+    """A spec version of a checked add-on that is no version (``latest``) is bad input:
+    exit 4 before anything reads the cluster, not a failure of its version check."""
+    marks = (m for i in items for m in i.iter_markers("addon"))
+    for name in {str(m.args[0]) for m in marks if m.args}:
+        addon, version = lookup(name), spec.addon_version(name)
+        if addon is not None and version is not None and spec.addon_enabled(name):
+            try:
+                parse_spec_version(version, addon=addon.name)
+            except SpecError as err:
+                raise pytest.UsageError(f"clusterready: {err}") from None
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ returns a :class:`~clusterready.kube.readiness.Readiness`; each ``assert_*``
 retries it with :func:`~clusterready.retry.eventually` (a rollout may still be
 going on) and raises :class:`~clusterready.errors.CheckFailed` with what it saw.
 
+>>> from clusterready.addons import lookup
 >>> from clusterready.kube import Cluster
 >>> from clusterready.testing import FakeCluster
 >>> with FakeCluster() as fake:
@@ -25,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from clusterready.addons.registry import AddOn, Workload, lookup
+from clusterready.addons.registry import AddOn, Workload
 from clusterready.errors import ObjectRef
 from clusterready.kube.cluster import Cluster
 from clusterready.kube.readiness import (
@@ -81,20 +82,6 @@ class AddOnChecks:
     addon: AddOn
     version: str | None = None
     eventually: Eventually = field(default_factory=Eventually)
-
-    @classmethod
-    def named(
-        cls,
-        name: str,
-        cluster: Cluster,
-        version: str | None = None,
-        eventually: Eventually | None = None,
-    ) -> AddOnChecks:
-        """The checks of the add-on ``name`` (canonical or alias); ValueError if unknown."""
-        addon = lookup(name)
-        if addon is None:
-            raise ValueError(f"no add-on named {name!r} in the registry")
-        return cls(cluster, addon, version, eventually or Eventually())
 
     # ------------------------------------------------------------------ problems
 
@@ -178,14 +165,6 @@ class AddOnChecks:
                 subject = ObjectRef("CSIDriver", name)
                 found += Readiness((f"{subject}: not registered",), (subject,))
         return found
-
-    @property
-    def serves(self) -> bool:
-        """Whether the add-on serves anything :meth:`serving_problems` checks."""
-        addon = self.addon
-        return bool(
-            addon.services or addon.apiservices or addon.webhooks or addon.crds or addon.csidrivers
-        )
 
     # ------------------------------------------------------------------ assertions
 
