@@ -31,12 +31,7 @@ from conftest import ROOT
 
 SCENARIOS = ["healthy", *scenarios.BREAKAGES]
 
-#: The scenarios' spec, with the cluster-level checks enabled: until "cluster" is a
-#: reserved name that is never skipped (the select helper), the spec must list it.
-SPEC: dict[str, Any] = {
-    **scenarios.spec(),
-    "addons": {**scenarios.spec()["addons"], "cluster": "on"},
-}
+SPEC: dict[str, Any] = scenarios.spec()
 
 #: Reasons of the breakages that only the failing checks' diagnostics show (events,
 #: logs), not the checks' own messages: the suite's report has them (its diagnostics of

@@ -45,9 +45,12 @@ def test_healthy_metrics_server_passes(pytester: pytest.Pytester) -> None:
     with scenarios.cluster() as fake:
         code, summary = run_suite(pytester, fake, "--param", "METRICS-SERVER=v0.7.2")
     assert code == 0, summary
-    ran = {k: v for k, v in outcomes(summary).items() if v != "skipped"}
+    ran = {t["id"]: t["outcome"] for t in summary["tests"] if t["outcome"] != "skipped"}
     assert set(ran.values()) == {"passed"}
-    assert len(ran) == 8  # its DETIK sentences and the registry's readiness checks
+    modules = [test_id.split("::")[0].rsplit("/", 1)[1] for test_id in ran]
+    # its DETIK sentences and the registry's readiness checks, and the cluster-level checks
+    assert sorted(set(modules)) == ["test_cluster.py", "test_metrics_server.py"]
+    assert modules.count("test_metrics_server.py") == 8
 
 
 def test_pending_pods_fail_with_the_observed_state(
@@ -55,7 +58,9 @@ def test_pending_pods_fail_with_the_observed_state(
 ) -> None:
     for obj in load_objects(ROOT / "examples" / "demo-cluster.yaml"):
         fake_cluster.apply(obj)
-    code, summary = run_suite(pytester, fake_cluster, "--param", "METRICS-SERVER=v0.7.2")
+    code, summary = run_suite(
+        pytester, fake_cluster, "--param", "METRICS-SERVER=v0.7.2", "-k", "addon[metrics-server]"
+    )
     assert code == 1
     assert {k: v for k, v in outcomes(summary).items() if v != "skipped"} == {
         "test_two_pods": "passed",
@@ -82,7 +87,9 @@ def test_pending_pods_fail_with_the_observed_state(
 def test_metrics_server_none_skips_the_suite(
     pytester: pytest.Pytester, fake_cluster: FakeCluster
 ) -> None:
-    code, summary = run_suite(pytester, fake_cluster, "--param", "METRICS-SERVER=none")
+    code, summary = run_suite(
+        pytester, fake_cluster, "--param", "METRICS-SERVER=none", "-k", "addon[metrics-server]"
+    )
     assert code == 5  # nothing was checked: never a pass (docs/exit-codes.md)
     assert set(outcomes(summary).values()) == {"skipped"}
     assert fake_cluster.requests == []  # skipped checks never touch the cluster

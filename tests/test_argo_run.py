@@ -148,14 +148,8 @@ def healthy() -> Iterator[FakeCluster]:
         yield fake
 
 
-#: The payload's spec enables the cluster-level checks: until "cluster" is a reserved
-#: name that is never skipped (the select helper), a spec must list it.
-CLUSTER_CHECKS = json.dumps({"addons": {"cluster": "on"}})
-
-
 def run_validation(fake: FakeCluster, tmp_path: Path, **extra: str) -> list[StepResult]:
     parameters = {"CLUSTER_NAME": "prod-eu", "KUBECONFIG": fake.kubeconfig, **extra}
-    parameters.setdefault("PAYLOAD", CLUSTER_CHECKS)
     return run_template("clusterready-validation", parameters, tmp_path, dict(os.environ))
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from clusterready.testing import FakeCluster, load_objects
+from clusterready.testing import FakeCluster, load_objects, scenarios
 from conftest import ROOT
 from test_changed import Repo
 from test_docs import blocks
@@ -131,7 +131,7 @@ def test_a_change_that_touches_no_addon_skips_the_gate(
 def test_a_metrics_server_change_on_a_healthy_cluster_passes(
     pull_request: Repo, tmp_path: Path, fake_cluster: FakeCluster
 ) -> None:
-    load(fake_cluster, "demo-cluster.yaml", "demo-cluster-later.yaml")
+    scenarios.load(fake_cluster)  # the healthy EKS cluster
     pull_request.commit("bump", {"addons/metrics-server/Chart.yaml": "version: 3.12.2\n"})
     assert run_job(pull_request, tmp_path, fake_cluster) == {"changed": 0, "apply": 0, "check": 0}
     assert (tmp_path / "applied.yaml").read_text() == (

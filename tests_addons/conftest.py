@@ -21,6 +21,15 @@ from clusterready.suites import mark_suite
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     mark_suite(items, "addons", Path(__file__).parent)
     _check_versions(spec_of(config), items)
+    # The cluster-level checks last: an add-on that is still starting fails (or passes)
+    # its own checks first, where the report names its workloads, and kube-system's pods
+    # are looked at once the add-ons' checks have waited for them.
+    items.sort(key=_cluster_level)
+
+
+def _cluster_level(item: pytest.Item) -> bool:
+    mark = item.get_closest_marker("addon")
+    return mark is not None and mark.args[:1] == ("cluster",)
 
 
 def _check_versions(spec: ClusterSpec, items: list[pytest.Item]) -> None:

@@ -109,8 +109,6 @@ def test_the_validation_template_passes_in_the_image(image: Image, tmp_path: Pat
             "CLUSTER_NAME": "demo",
             "KUBECONFIG": f"{INPUT}/kubeconfig",
             "METRICS-SERVER": "v0.7.2",
-            # Until "cluster" is a reserved name that is never skipped, a spec lists it.
-            "PAYLOAD": json.dumps({"addons": {"cluster": "on"}}),
         },
     )
     try:
