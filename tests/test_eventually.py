@@ -137,3 +137,20 @@ def test_the_checks_deadline_ends_an_eventually_while_it_waits(pytester: pytest.
     result = pytester.runpytest_inprocess("--set", "run.check_deadline=1", "-rA")
     assert result.ret == 75
     result.stdout.fnmatch_lines(["*Interrupted: the check's deadline of 1s passed*"])
+
+
+def test_each_failed_attempt_is_logged_with_its_first_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def two_pods() -> str:
+        raise CheckFailed("1 of 2 pods ready\nPod demo/web-2: Pending")
+
+    caplog.set_level("INFO", logger="clusterready.retry")
+    with pytest.raises(CheckFailed):
+        eventually(two_pods, times=2, every=0)
+    assert [r.getMessage() for r in caplog.records] == [
+        "attempt 1/2 of test_each_failed_attempt_is_logged_with_its_first_line.<locals>.two_pods:"
+        " 1 of 2 pods ready",
+        "attempt 2/2 of test_each_failed_attempt_is_logged_with_its_first_line.<locals>.two_pods:"
+        " 1 of 2 pods ready",
+    ]

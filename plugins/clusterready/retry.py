@@ -20,6 +20,7 @@ run's (:mod:`clusterready.runclock`) end a retry wherever it waits.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from clusterready.errors import CannotEvaluate, CheckFailed
 __all__ = ["DEFAULT_EVERY", "DEFAULT_TIMES", "Eventually", "Tried", "eventually", "retry"]
 
 _T = TypeVar("_T")
+_log = logging.getLogger("clusterready.retry")
 
 #: :func:`eventually`'s defaults: 12 attempts, 5 seconds apart (as DETIK tries usually are).
 DEFAULT_TIMES, DEFAULT_EVERY = 12, 5.0
@@ -98,7 +100,8 @@ def eventually(
     """Call ``check`` until it returns without raising CheckFailed; return what it returned.
 
     At most ``times`` attempts (``max_attempts``, the run's cap, lowers it), ``every``
-    seconds apart, the first at once, no wait after the last. When no attempt passed,
+    seconds apart, the first at once, no wait after the last; each failed attempt is
+    logged (``clusterready.retry``, INFO) with its first line. When no attempt passed,
     the last failure is raised, with "after N attempts" and its ``subjects``; a
     CannotEvaluate of the last attempt is raised the same way (at once, one that is
     not retryable).
@@ -119,10 +122,13 @@ def eventually(
             check_result.append(check())
         except CheckFailed as failure:
             failures.append(failure)
+            first = str(failure).partition("\n")[0]
+            _log.info("attempt %d/%d of %s: %s", number, times, _name(check), first)
             return False
         return True
 
-    tried = retry(attempt, times=capped(times, max_attempts), every=every, passed=bool, sleep=sleep)
+    times = capped(times, max_attempts)
+    tried = retry(attempt, times=times, every=every, passed=bool, sleep=sleep)
     if check_result:
         return check_result[-1]
     count = f"{tried.attempts} attempt{'s' if tried.attempts != 1 else ''}"
@@ -134,6 +140,11 @@ def eventually(
     raise CheckFailed(
         f"{last} (after {count} in {tried.elapsed:.1f}s)", subjects=last.subjects
     ) from last
+
+
+def _name(check: Callable[..., object]) -> str:
+    """How a log line names a check: its function's name, ``<lambda>`` as is."""
+    return str(getattr(check, "__qualname__", None) or type(check).__name__)
 
 
 @dataclass(frozen=True)
