@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "slow: an end-to-end test that takes seconds (the demo, a wheel build); "
-        "`make check` leaves them out, `make test` and CI run them.",
+        "slow: an end-to-end test whose cost is inherent (whole processes, real waits, "
+        "builds, the demo); `make check` and `make test` leave them out, `make test-slow` "
+        "and CI run them.",
     )
     config.addinivalue_line(
         "markers",

@@ -108,7 +108,7 @@ def test_every_fault_is_one_line_cannot_evaluate(
     assert not err.value.retryable
 
 
-@pytest.mark.parametrize("fault", ["hang", "trickle"])
+@pytest.mark.parametrize("fault", ["hang", pytest.param("trickle", marks=pytest.mark.slow)])
 def test_a_hung_or_trickling_answer_ends_at_the_request_deadline(
     proxy: FaultProxy, fault: str
 ) -> None:

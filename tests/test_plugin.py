@@ -142,6 +142,7 @@ def test_json_summary(pytester: pytest.Pytester) -> None:
     assert all(isinstance(t["duration"], float) for t in summary["tests"])
 
 
+@pytest.mark.slow  # xdist starts its workers as processes
 def test_json_summary_is_the_same_under_xdist(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_checks=CHECKS)
     run(pytester, "--json-report", "serial.json")
