@@ -306,6 +306,7 @@ def test_an_empty_spec_skips_with_reasons(pytester: pytest.Pytester) -> None:
     )
 
 
+@pytest.mark.slow  # a fresh interpreter (tests/test_lazy_imports.py is the fast check)
 def test_preflight_runs_without_kubernetes(
     pytester: pytest.Pytester, account: dict[str, Any]
 ) -> None:
