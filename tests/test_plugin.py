@@ -156,6 +156,7 @@ def test_json_summary_is_the_same_under_xdist(pytester: pytest.Pytester) -> None
     assert len(outcomes("serial.json")) == 5
 
 
+@pytest.mark.slow  # xdist starts its workers as processes
 def test_junit_carries_the_target_as_testsuite_properties(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(CHECKS)
     run(
