@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from clusterready.testing import FakeCluster, load_objects
+from clusterready.testing import FakeCluster, load_objects, scenarios
 from conftest import ROOT
 
 
@@ -41,17 +41,16 @@ def outcomes(summary: dict[str, Any]) -> dict[str, str]:
     return {t["id"].split("::")[1]: t["outcome"] for t in summary["tests"]}
 
 
-def test_healthy_metrics_server_passes(
-    pytester: pytest.Pytester, fake_cluster: FakeCluster
-) -> None:
-    for obj in load_objects(
-        ROOT / "examples" / "demo-cluster.yaml", ROOT / "examples" / "demo-cluster-later.yaml"
-    ):
-        fake_cluster.apply(obj)  # the later state replaces the pods and the APIService
-    code, summary = run_suite(pytester, fake_cluster, "--param", "METRICS-SERVER=v0.7.2")
+def test_healthy_metrics_server_passes(pytester: pytest.Pytester) -> None:
+    with scenarios.cluster() as fake:
+        code, summary = run_suite(pytester, fake, "--param", "METRICS-SERVER=v0.7.2")
     assert code == 0, summary
-    assert set(outcomes(summary).values()) == {"passed"}
-    assert len(summary["tests"]) == 4
+    ran = {t["id"]: t["outcome"] for t in summary["tests"] if t["outcome"] != "skipped"}
+    assert set(ran.values()) == {"passed"}
+    modules = [test_id.split("::")[0].rsplit("/", 1)[1] for test_id in ran]
+    # its DETIK sentences and the registry's readiness checks, and the cluster-level checks
+    assert sorted(set(modules)) == ["test_cluster.py", "test_metrics_server.py"]
+    assert modules.count("test_metrics_server.py") == 8
 
 
 def test_pending_pods_fail_with_the_observed_state(
@@ -59,13 +58,19 @@ def test_pending_pods_fail_with_the_observed_state(
 ) -> None:
     for obj in load_objects(ROOT / "examples" / "demo-cluster.yaml"):
         fake_cluster.apply(obj)
-    code, summary = run_suite(pytester, fake_cluster, "--param", "METRICS-SERVER=v0.7.2")
+    code, summary = run_suite(
+        pytester, fake_cluster, "--param", "METRICS-SERVER=v0.7.2", "-k", "addon[metrics-server]"
+    )
     assert code == 1
-    assert outcomes(summary) == {
+    assert {k: v for k, v in outcomes(summary).items() if v != "skipped"} == {
         "test_two_pods": "passed",
         "test_one_service": "passed",
         "test_both_pods_run": "failed",
         "test_metrics_api_is_available": "failed",
+        "test_rolled_out": "failed",
+        "test_pods_ready": "failed",
+        "test_runs_the_spec_version": "passed",
+        "test_serving": "failed",
     }
     failed = {t["id"].split("::")[1]: t["message"] for t in summary["tests"]}
     assert failed["test_both_pods_run"].endswith(
@@ -73,13 +78,19 @@ def test_pending_pods_fail_with_the_observed_state(
         "metrics-server-7d9f8b6c5-q8wz1 is 'Pending', metrics-server-7d9f8b6c5-x2k4p is "
         "'Pending' (1 attempt in " + failed["test_both_pods_run"].rsplit(" in ", 1)[1]
     )
+    assert failed["test_rolled_out"].startswith(
+        "clusterready.errors.CheckFailed: Deployment kube-system/metrics-server: 0 of 2 replicas "
+        "ready, 0 updated, 0 available (after 1 attempt in "
+    ), failed["test_rolled_out"]
 
 
 def test_metrics_server_none_skips_the_suite(
     pytester: pytest.Pytester, fake_cluster: FakeCluster
 ) -> None:
-    code, summary = run_suite(pytester, fake_cluster, "--param", "METRICS-SERVER=none")
-    assert code == 0
+    code, summary = run_suite(
+        pytester, fake_cluster, "--param", "METRICS-SERVER=none", "-k", "addon[metrics-server]"
+    )
+    assert code == 5  # nothing was checked: never a pass (docs/exit-codes.md)
     assert set(outcomes(summary).values()) == {"skipped"}
     assert fake_cluster.requests == []  # skipped checks never touch the cluster
 
@@ -90,5 +101,5 @@ def test_bad_max_attempts_is_a_usage_error(pytester: pytest.Pytester, attempts: 
     result = pytester.runpytest("--detik-max-attempts", attempts)
     assert result.ret == 4
     result.stderr.fnmatch_lines(
-        [f"ERROR: clusterready: --detik-max-attempts: expected at least 1, found {attempts}"]
+        [f"ERROR: clusterready: --max-attempts: expected at least 1, found {attempts}"]
     )

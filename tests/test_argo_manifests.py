@@ -487,8 +487,24 @@ def test_validation_runs_one_step_per_addon_unless_none(docs: list[Doc]) -> None
 
     assert tasks(**{"METRICS-SERVER": "v0.7.2"}) == ["cluster", "addon(0)", "merge"]
     assert tasks(**{"METRICS-SERVER": "none"}) == ["cluster", "merge"]
-    addon = container_steps(docs, "clusterready-validation", {})[1]
-    assert addon.argv[addon.argv.index("-k") + 1] == "addon[metrics-server]"
+    cluster, addon, _ = container_steps(docs, "clusterready-validation", {})
+    assert addon.argv[addon.argv.index("--only") + 1] == "metrics-server"
+    assert cluster.argv[cluster.argv.index("-k") + 1] == "addon[cluster]"
+
+
+@pytest.mark.parametrize(
+    "template", ["clusterready-preflight", "clusterready-validation", "cluster-build"]
+)
+def test_every_check_step_runs_strict(docs: list[Doc], template: str) -> None:
+    """An add-on a step is asked for and no check covers fails the step (docs/exit-codes.md)."""
+    params = {"CLUSTER_NAME": "prod-eu", "METRICS-SERVER": "v0.7.2"}
+    if template == "cluster-build":
+        params["INFRA_REPO"] = "r"
+    runs = [
+        s for s in container_steps(docs, template, params) if s.argv[:2] == ["clusterready", "run"]
+    ]
+    assert runs
+    assert all("--strict" in s.argv for s in runs), [s.task for s in runs]
 
 
 def test_preflight_fans_out_over_three_shards(docs: list[Doc]) -> None:

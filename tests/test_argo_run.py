@@ -15,12 +15,13 @@ import json
 import os
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from clusterready.testing import FakeCluster, load_objects
+from clusterready.testing import FakeCluster, scenarios
 from clusterready.testing.argo import StepResult, container_steps, load_manifests, run_steps
 from clusterready.testing.moto import MotoServer
 from conftest import ROOT
@@ -147,12 +148,9 @@ def test_a_failed_check_is_never_retried(
 
 
 @pytest.fixture
-def healthy(fake_cluster: FakeCluster) -> FakeCluster:
-    for obj in load_objects(
-        ROOT / "examples" / "demo-cluster.yaml", ROOT / "examples" / "demo-cluster-later.yaml"
-    ):
-        fake_cluster.apply(obj)
-    return fake_cluster
+def healthy() -> Iterator[FakeCluster]:
+    with scenarios.cluster() as fake:
+        yield fake
 
 
 def run_validation(fake: FakeCluster, tmp_path: Path, **extra: str) -> list[StepResult]:
@@ -165,18 +163,25 @@ def test_validation_steps_and_merge_pass_on_a_healthy_cluster(
 ) -> None:
     results = run_validation(healthy, tmp_path, **{"METRICS-SERVER": "v0.7.2"})
     found = codes(results)
-    assert list(found) == ["cluster", "addon(0)", "merge"]
-    assert found["addon(0)"] == 0, explain(results)
-    # No cluster-level check ships yet (issue 10 adds them): that step selects nothing,
-    # exits 5, and the fan-in (which Argo reaches through continueOn: failed) passes.
+    assert found == {"cluster": 0, "addon(0)": 0, "merge": 0}, explain(results)
     cluster = json.loads(
         (tmp_path / "repository/clusterready/wf/slices/validation/cluster.json").read_text()
     )
-    assert found["cluster"] == (0 if cluster["tests"] else 5), explain(results)
-    assert found["merge"] == 0, explain(results)
+    assert {t["id"].split("::")[0] for t in cluster["tests"]} == {"tests_addons/test_cluster.py"}
     summary = merged(tmp_path, "validation")
-    assert summary["totals"]["passed"] == summary["totals"]["total"] == 4
+    assert summary["totals"]["passed"] == summary["totals"]["total"] == 4 + 8
     assert all(r.method == "GET" for r in healthy.requests)
+
+
+@pytest.mark.slow
+def test_validation_fails_on_a_broken_node_and_says_why(tmp_path: Path) -> None:
+    with scenarios.cluster("node-pressure") as fake:
+        results = run_validation(fake, tmp_path, **{"METRICS-SERVER": "v0.7.2"})
+    assert codes(results) == {"cluster": 1, "addon(0)": 0, "merge": 1}, explain(results)
+    summary = merged(tmp_path, "validation")
+    (failed,) = [t for t in summary["tests"] if t["outcome"] == "failed"]
+    assert failed["id"] == "tests_addons/test_cluster.py::test_every_node_ready"
+    assert "MemoryPressure" in failed["message"]
 
 
 @pytest.mark.slow

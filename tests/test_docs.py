@@ -306,3 +306,105 @@ def test_argo_doc_retry_strategy_is_the_manifests() -> None:
     args = check["container"]["args"]
     assert args[args.index("--deadline") + 1] == "540"
     assert check["activeDeadlineSeconds"] == "600"
+
+
+# --------------------------------------------------------------------------- docs/checks.md
+
+
+def _checks_doc_state() -> list[dict[str, Any]]:
+    """coredns half rolled out (one pod crash-looping, an older tag), external-dns healthy."""
+
+    def pod(name: str, labels: dict[str, str], image: str, ready: bool) -> dict[str, Any]:
+        state = {"running": {}} if ready else {"waiting": {"reason": "CrashLoopBackOff"}}
+        return {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name, "namespace": "kube-system", "labels": labels},
+            "spec": {"containers": [{"name": name.split("-")[0], "image": image}]},
+            "status": {
+                "phase": "Running",
+                "conditions": [{"type": "Ready", "status": str(ready)}],
+                "containerStatuses": [
+                    {"name": name.split("-")[0], "ready": ready, "restartCount": 0, "state": state}
+                ],
+            },
+        }
+
+    def deployment(name: str, replicas: int, ready: int) -> dict[str, Any]:
+        counts = {"replicas": replicas, "updatedReplicas": replicas}
+        counts |= {"readyReplicas": ready, "availableReplicas": ready}
+        return {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": name, "namespace": "kube-system"},
+            "spec": {
+                "replicas": replicas,
+                "template": {
+                    "spec": {"containers": [{"image": f"registry.k8s.io/{name}:v0.15.0"}]}
+                },
+            },
+            "status": counts,
+        }
+
+    dns = {"k8s-app": "kube-dns", "eks.amazonaws.com/component": "coredns"}
+    image = "602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/coredns:v1.11.1-eksbuild.1"
+    node = {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": "ip-10-0-1-5"},
+        "status": {"conditions": [{"type": "Ready", "status": "True"}]},
+    }
+    return [
+        node,
+        deployment("coredns", 2, 1),
+        pod("coredns-5d78c9869d-4xj2k", dns, image, True),
+        pod("coredns-5d78c9869d-q8wz1", dns, image, False),
+        deployment("external-dns", 1, 1),
+        pod(
+            "external-dns-6c9f8d7b5-abcde",
+            {"app.kubernetes.io/name": "external-dns"},
+            "registry.k8s.io/external-dns:v0.15.0",
+            True,
+        ),
+    ]
+
+
+def test_checks_doc_examples_run(
+    fake_cluster: Any, pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/checks.md: its python blocks run in order, printing what their comments say;
+    its test module passes as a --checks module against the same cluster."""
+    for obj in _checks_doc_state():
+        fake_cluster.apply(obj)
+    namespace: dict[str, Any] = {"fake": fake_cluster}
+    modules = []
+    for block in blocks(DOCS / "checks.md", "python"):
+        if "def test_" in block:
+            modules.append(block)
+            continue
+        exec(compile(block, "docs/checks.md", "exec"), namespace)
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == (
+        "Deployment kube-system/coredns: 1 of 2 replicas ready, 2 updated, 1 available"
+    )
+    assert printed[1].startswith("(ObjectRef(kind='Deployment', name='coredns'")
+    assert printed[2] == (
+        "False ('Pod kube-system/coredns-5d78c9869d-q8wz1: container coredns waiting: "
+        "CrashLoopBackOff',)"
+    )
+    assert printed[3].startswith(
+        "('Pod kube-system/coredns-5d78c9869d-4xj2k: container coredns: expected "
+        "v1.11.3-eksbuild.2, running v1.11.1-eksbuild.1"
+    )
+    assert printed[4] == "True"
+    assert re.fullmatch(r"1 of 2 coredns pods ready \(after 3 attempts in 0\.\ds\)", printed[5]), (
+        printed[5]
+    )
+    (module,) = modules
+    header, _, body = module.partition("\n")
+    pytester.makepyfile(**{header.removeprefix("# my-checks/").removesuffix(".py"): body})
+    result = pytester.runpytest_inprocess(
+        "--kubeconfig", fake_cluster.kubeconfig, "--set", "addons.external-dns=v0.15.0", "-q"
+    )
+    assert result.ret == 0, result.stdout.str()
+    result.assert_outcomes(passed=2)

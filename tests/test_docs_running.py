@@ -26,18 +26,26 @@ from test_preflight_suite import account  # noqa: F401  (the seeded moto account
 DOC = ROOT / "docs" / "running.md"
 
 
-def execute(pytester: pytest.Pytester, command: str, capsys: pytest.CaptureFixture[str]) -> str:
+def execute(
+    pytester: pytest.Pytester, command: str, capsys: pytest.CaptureFixture[str], code: int = 0
+) -> str:
     """Run one `clusterready ...` line in pytester's directory; what it printed."""
     argv = shlex.split(command)
     assert argv[0] == "clusterready", command
     expanded = [m for a in argv[1:] for m in (sorted(glob.glob(a)) if "*" in a else [a])]
     if expanded[0] == "run":
         result = pytester.runpytest_inprocess(*run_arguments(expanded[1], expanded[2:]))
-        assert result.ret == 0, result.stdout.str()
+        assert result.ret == code, result.stdout.str()
         return result.stdout.str()
     capsys.readouterr()
-    assert main(expanded) == 0
+    assert main(expanded) == code
     return capsys.readouterr().out
+
+
+def documented_code(output: list[str]) -> int:
+    """The exit code a command's documented output states (`clusterready: ...: exit 5`)."""
+    stated = [re.fullmatch(r"clusterready: .*: exit (\d+)", line) for line in output]
+    return next((int(m[1]) for m in stated if m), 0)
 
 
 def expected(lines: list[str]) -> list[str]:
@@ -64,7 +72,7 @@ def test_running_doc_examples_run(
         path.write_text(body)
     ran = 0
     for command, output in console_commands(DOC):
-        printed = execute(pytester, command, capsys)
+        printed = execute(pytester, command, capsys, documented_code(output))
         pytest.LineMatcher(printed.splitlines()).fnmatch_lines(expected(output))
         ran += 1
     assert ran >= 8

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from clusterready.cli import main
-from clusterready.testing import FakeCluster, load_objects
+from clusterready.testing import FakeCluster, scenarios
 from clusterready.testing.faultproxy import UNRESOLVABLE_URL, FaultProxy, closed_port
 from clusterready.testing.moto import MotoServer
 from conftest import ROOT, warm_up
@@ -131,11 +131,8 @@ def kubeconfig(fake: FakeCluster, url: str, tmp_path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def healthy_cluster() -> Iterator[FakeCluster]:
-    """metrics-server as it runs: the add-on suite passes against it."""
-    objects = load_objects(
-        ROOT / "examples" / "demo-cluster.yaml", ROOT / "examples" / "demo-cluster-later.yaml"
-    )
-    with FakeCluster(objects=objects) as fake:
+    """The healthy EKS scenario: the add-on suite passes against it."""
+    with scenarios.cluster() as fake:
         yield fake
 
 
@@ -176,7 +173,8 @@ def test_fault_matrix(
         elif target == "addons":
             shutil.copytree(ROOT / "tests_addons", pytester.path / "tests_addons")
             result = pytester.runpytest_inprocess(
-                "-m", "addons", "--param", "METRICS-SERVER=v0.7.2", "--namespace", "kube-system",
+                "-m", "addons", "-k", "addon[metrics-server]", "--param", "METRICS-SERVER=v0.7.2",
+                "--namespace", "kube-system",
                 "--kubeconfig", kubeconfig(fake, url, tmp_path), "--json-report", "r.json", *SMALL,
             )  # fmt: skip
         else:

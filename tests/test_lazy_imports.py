@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from clusterready.testing import FakeCluster, load_objects
+from clusterready.testing import FakeCluster, scenarios
 from conftest import ROOT
 
 HEAVY = ("boto3", "botocore", "kubernetes", "moto")
@@ -116,10 +116,7 @@ def test_the_shipped_addons_selection_does_not_import_boto3(
     tmp_path: Path, fake_cluster: FakeCluster
 ) -> None:
     """`pytest -m addons` collects tests_preflight/ too; its modules must not pull boto3 in."""
-    for obj in load_objects(
-        ROOT / "examples" / "demo-cluster.yaml", ROOT / "examples" / "demo-cluster-later.yaml"
-    ):
-        fake_cluster.apply(obj)
+    scenarios.load(fake_cluster)
     [(code, heavy)] = imported(
         [
             (

@@ -54,7 +54,8 @@ BAD = [
     (
         json.dumps(summary(("t.py::a", "exploded"))),
         "in0.json: not a clusterready summary: tests[0]: expected {id, outcome "
-        '(cannot-evaluate, failed, passed, skipped), duration, message}, found {"id": "t.py::a"',
+        "(cannot-evaluate, failed, passed, skipped), duration, message, addon}, "
+        'found {"id": "t.py::a"',
     ),
     (
         json.dumps(summary(shard=(4, 3, 1))),
@@ -158,6 +159,7 @@ def test_the_output_is_required(tmp_path: Path) -> None:
         ([1, 75], ["failed", "cannot-evaluate"], 1),
         ([0, 75], ["passed", "cannot-evaluate"], 75),
         ([5, 5], [], 5),  # nothing selected anywhere: still no tests
+        ([0, 0], ["skipped", "skipped"], 5),  # every test skipped: nothing was checked
         ([0, 2], ["passed", "passed"], 2),  # a shard was interrupted: not a pass
         ([4, 0], ["passed"], 4),
     ],
@@ -236,3 +238,55 @@ def test_the_junit_is_valid_and_carries_the_messages(tmp_path: Path) -> None:
     assert len(cases[3]) == 0
     properties = {p.attrib["name"]: p.attrib["value"] for p in suite.iter("property")}
     assert properties == {"clusterready.cluster": "prod-eu", "clusterready.region": "eu-west-1"}
+
+
+def test_the_addon_verdicts_roll_up_over_every_slice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One step per add-on (--only NAME): the fan-in gives each add-on its verdict."""
+
+    def test(id_: str, outcome: str, addon: str | None) -> dict[str, Any]:
+        return {"id": id_, "outcome": outcome, "duration": 0.1, "message": "", "addon": addon}
+
+    cluster = summary(exit_code=0, unchecked=[])
+    cluster["tests"] = [test("c.py::test_nodes", "passed", "cluster")]
+    dns = summary(exit_code=1, unchecked=["istio"])  # --strict: its istio had no check
+    dns["tests"] = [
+        test("d.py::test_pods", "passed", "coredns"),
+        test("d.py::test_svc", "cannot-evaluate", "coredns"),
+    ]
+    ms = summary(exit_code=0, unchecked=["coredns"])  # another slice checked coredns
+    ms["tests"] = [
+        test("m.py::test_a", "skipped", "metrics-server"),
+        test("x.py::t", "passed", None),
+    ]
+    assert merge(tmp_path, cluster, dns, ms) == 1
+    assert "unchecked: istio (enabled, no check covers it)" in capsys.readouterr().out
+    merged = json.loads((tmp_path / "out.json").read_text())
+    assert merged["addons"] == {
+        "cluster": "passed",
+        "coredns": "cannot-evaluate",
+        "istio": "unchecked",
+        "metrics-server": "skipped",
+    }
+    assert merged["unchecked"] == ["istio"]
+    assert [t["addon"] for t in merged["tests"]] == [
+        "cluster",
+        "coredns",
+        "coredns",
+        "metrics-server",
+        None,
+    ]
+
+
+def test_a_summary_before_the_addon_fields_still_merges(tmp_path: Path) -> None:
+    assert merge(tmp_path, summary(("t.py::a", "passed"))) == 0
+    merged = json.loads((tmp_path / "out.json").read_text())
+    assert (merged["tests"][0]["addon"], merged["addons"], merged["unchecked"]) == (None, {}, [])
+
+
+def test_a_bad_unchecked_list_is_not_a_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert merge(tmp_path, summary(("t.py::a", "passed"), unchecked="istio")) == 4
+    assert '"unchecked": expected a list of add-on names, found "istio"' in capsys.readouterr().err

@@ -128,6 +128,7 @@ def test_json_summary(pytester: pytest.Pytester) -> None:
         "duration": by_id["test_fails"]["duration"],
         "message": "clusterready.errors.CheckFailed: 2 pods expected named 'metrics-server', "
         "1 found",
+        "addon": None,
     }
     assert by_id["test_cannot_evaluate"]["outcome"] == "cannot-evaluate"
     assert by_id["test_cannot_evaluate_in_setup"]["message"] == (
@@ -138,8 +139,10 @@ def test_json_summary(pytester: pytest.Pytester) -> None:
         "outcome": "skipped",
         "duration": by_id["test_skipped"]["duration"],
         "message": "nothing to check here",
+        "addon": None,
     }
     assert all(isinstance(t["duration"], float) for t in summary["tests"])
+    assert (summary["addons"], summary["unchecked"]) == ({}, [])
 
 
 @pytest.mark.slow  # xdist starts its workers as processes

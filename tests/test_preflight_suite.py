@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from clusterready.outcomes import ExitCode
 from clusterready.testing.moto import MotoServer, seed_account
 from clusterready.version import USER_AGENT
 from conftest import ROOT
@@ -296,13 +297,17 @@ def test_a_malformed_subnet_id_is_a_usage_error(
     )
 
 
-def test_an_empty_spec_skips_with_reasons(pytester: pytest.Pytester) -> None:
+def test_an_empty_spec_skips_with_reasons_and_checks_nothing(pytester: pytest.Pytester) -> None:
     suite(pytester, {"aws": {"region": "eu-west-1"}})
     result, summary = run(pytester, "-rs")
-    assert result.ret == 0
+    assert result.ret == ExitCode.NO_TESTS  # never green while checking nothing
     assert set(outcomes(summary).values()) == {"skipped"}
     result.stdout.fnmatch_lines_random(
-        ["SKIPPED * the spec lists no preflight.subnets", "SKIPPED * the spec names no aws.account"]
+        [
+            "SKIPPED * the spec lists no preflight.subnets",
+            "SKIPPED * the spec names no aws.account",
+            "clusterready: nothing was checked: *",
+        ]
     )
 
 

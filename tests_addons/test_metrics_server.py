@@ -1,13 +1,16 @@
 """metrics-server: two pods, one service, both pods running, the metrics API served.
 
-The checks of the BATS validation stage, as DETIK sentences; skipped when the
-spec says metrics-server is `none` or does not list it.
+The checks of the BATS validation stage, as DETIK sentences, then the registry's
+readiness checks in plain Python (rolled out, pods Ready, the spec's version, the
+Service and the APIService answering); skipped when the spec says metrics-server
+is `none` or does not list it.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from clusterready.addons.checks import AddOnChecks
 from clusterready.detik import Detik
 
 pytestmark = pytest.mark.addon("metrics-server")
@@ -33,3 +36,22 @@ def test_metrics_api_is_available(detik: Detik) -> None:
         "at most 12 times every 5s to get apiservices named '^v1beta1\\.metrics\\.k8s\\.io$' "
         "and verify that '.status.conditions[?(@.type==\"Available\")].status' is 'true'"
     )
+
+
+# The readiness checks of the registry (clusterready.addons.checks), in plain Python.
+
+
+def test_rolled_out(addon_checks: AddOnChecks) -> None:
+    addon_checks.assert_rolled_out()
+
+
+def test_pods_ready(addon_checks: AddOnChecks) -> None:
+    addon_checks.assert_pods_ready()
+
+
+def test_runs_the_spec_version(addon_checks: AddOnChecks) -> None:
+    addon_checks.assert_version()
+
+
+def test_serving(addon_checks: AddOnChecks) -> None:
+    addon_checks.assert_serving()

@@ -20,6 +20,7 @@ from clusterready.errors import (
     SpecError,
     UsageError,
 )
+from clusterready.retry import Eventually, eventually
 from clusterready.version import __version__
 
 if TYPE_CHECKING:
@@ -42,7 +43,9 @@ __all__ = [
     "ClusterReadyError",
     "ClusterSpec",
     "DetikSyntaxError",
+    "Eventually",
     "SpecError",
     "UsageError",
     "__version__",
+    "eventually",
 ]

@@ -32,7 +32,8 @@ EXIT_CODES = """exit codes:
   0   everything checked passed
   1   a check failed (a DETIK sentence not verified, an invalid sentence found by lint)
   4   usage error: bad option, spec, sentence or file, found before anything is asked
-  5   no tests were selected
+  5   nothing was checked: no test selected, or every selected test skipped
+      (`changed`: the change touches no add-on)
   75  nothing failed but something could not be evaluated (cluster or AWS unreachable,
       credentials rejected, throttled past the retries): worth retrying"""
 
@@ -126,6 +127,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _migrate_parser(sub)
     _add_run_parser(sub)
+    _changed_parser(sub)
 
     merge = sub.add_parser(
         "merge",
@@ -171,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args.suite, args.pytest_args)
         if args.command == "merge":
             return _merge(args.summaries, args.json_report, args.junitxml)
+        if args.command == "changed":
+            return _changed(args)
         from clusterready.demo import run_demo
 
         return run_demo(args.root, args.pytest_args)
@@ -252,6 +256,64 @@ def _run(suite: str, args: Sequence[str]) -> int:
     from clusterready.suites import run_arguments
 
     return int(pytest.main(run_arguments(suite, args)))
+
+
+def _changed_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    changed = sub.add_parser(
+        "changed",
+        help="name the add-ons a change touches (for `clusterready run addons --only`)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Name the add-ons that `git diff REV...HEAD` touches (what the branch "
+        "changed since\nit left REV): paths addons/<name>/... of an add-ons repository, or "
+        "the globs of\na mapping file. One name per line; --format csv for `--only`.",
+        epilog="exit codes:\n  0   add-ons were touched (their names printed)\n"
+        "  4   usage error: not a git repository, an unknown REV, a bad mapping file\n"
+        "  5   the change touches no add-on (nothing printed)\n\nSee docs/ci.md.",
+    )
+    changed.add_argument(
+        "--since", required=True, metavar="REV", help="the base: a branch, tag or commit"
+    )
+    changed.add_argument(
+        "--map", metavar="FILE", help="YAML or JSON mapping of glob -> add-on names"
+    )
+    changed.add_argument(
+        "--repo", default=".", metavar="DIR", help="the git repository (default: .)"
+    )
+    changed.add_argument(
+        "--format",
+        choices=("text", "json", "csv"),
+        default="text",
+        help="one name per line (default), a JSON list, or comma-separated",
+    )
+
+
+def _changed(args: argparse.Namespace) -> int:
+    """``clusterready changed``: the add-ons ``REV...HEAD`` touches; 5 when none."""
+    from clusterready.changes import addons_of, changed_paths, load_map, unknown_names
+
+    mapping = load_map(args.map) if args.map else None
+    paths = changed_paths(args.since, args.repo)
+    addons = addons_of(paths, mapping)
+    for name in unknown_names(addons):
+        print(
+            f"clusterready: note: {name!r} is not a known add-on: `--only {name}` needs "
+            "the spec's custom_addons to declare it",
+            file=sys.stderr,
+        )
+    if not addons:
+        print(
+            f"clusterready: the change touches no add-on ({len(paths)} paths changed since "
+            f"{args.since}): exit {int(ExitCode.NO_TESTS)}",
+            file=sys.stderr,
+        )
+        return int(ExitCode.NO_TESTS)
+    if args.format == "json":
+        print(json.dumps(addons))
+    elif args.format == "csv":
+        print(",".join(addons))
+    else:
+        print("\n".join(addons))
+    return int(ExitCode.OK)
 
 
 def _merge(paths: Sequence[str], json_out: str, junit_out: str | None) -> int:
@@ -419,9 +481,12 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _spec(args: argparse.Namespace) -> int:
+    from clusterready.coverage import registry_names
     from clusterready.spec import ClusterSpec
 
-    spec = ClusterSpec.load(args.spec, params=args.param, sets=args.sets)
+    spec = ClusterSpec.load(
+        args.spec, params=args.param, sets=args.sets, known_addons=registry_names()
+    )
     data = spec.to_dict()
     if args.format == "json":
         print(json.dumps(data, indent=2))

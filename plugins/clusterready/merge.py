@@ -76,11 +76,15 @@ def _validate(name: str, data: Any) -> None:
             and test.get("outcome") in outcomes
             and isinstance(test.get("duration", 0), int | float)
             and isinstance(test.get("message", ""), str)
+            and isinstance(test.get("addon"), str | None)
         ):
             raise fail(
                 f"tests[{i}]: expected {{id, outcome ({', '.join(sorted(outcomes))}), "
-                f"duration, message}}, found {json.dumps(test)[:120]}"
+                f"duration, message, addon}}, found {json.dumps(test)[:120]}"
             )
+    unchecked = data.get("unchecked", [])
+    if not (isinstance(unchecked, list) and all(isinstance(n, str) for n in unchecked)):
+        raise fail(f'"unchecked": expected a list of add-on names, found {json.dumps(unchecked)}')
     shard = data.get("shard")
     if shard is not None and not (
         isinstance(shard, dict)
@@ -109,8 +113,13 @@ def merge(summaries: Sequence[Named]) -> dict[str, Any]:
                 Outcome(test["outcome"]),
                 float(test.get("duration", 0.0)),
                 test.get("message", ""),
+                test.get("addon"),
                 diagnostics=test.get("diagnostics"),
             )
+    # Unchecked by one slice, unless another checked it (a slice's --only leaves it out).
+    checked = {rec.addon for rec in merged.tests.values()}
+    unchecked = {name for _, data in ordered for name in data.get("unchecked", [])}
+    merged.unchecked = sorted(unchecked - checked)
     code = _exit_code(merged, [data["exit_code"] for _, data in ordered])
     duration = max(float(data.get("duration", 0.0)) for _, data in ordered)
     return merged.as_dict(exit_code=code, duration=duration)
@@ -173,6 +182,6 @@ def _exit_code(merged: RunSummary, codes: Sequence[int]) -> int:
         return int(ExitCode.CHECKS_FAILED)
     if totals[Outcome.CANNOT_EVALUATE.value] or ExitCode.CANNOT_EVALUATE in codes:
         return int(ExitCode.CANNOT_EVALUATE)
-    if totals["total"] == 0:
-        return int(ExitCode.NO_TESTS)
+    if totals[Outcome.PASSED.value] == 0:
+        return int(ExitCode.NO_TESTS)  # nothing was checked: every test skipped, or none
     return int(ExitCode.OK)

@@ -18,6 +18,17 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from clusterready.coverage import (
+    CLUSTER,
+    AddonNames,
+    Coverage,
+    coverage_of,
+    nothing_checked_text,
+    parse_only,
+    registry_names,
+    unchecked_text,
+    verdict,
+)
 from clusterready.errors import CannotEvaluate, CheckFailed, Interrupted, SpecError, UsageError
 from clusterready.outcomes import ExitCode, Outcome, run_exit_code
 from clusterready.report import RunSummary, path_problem
@@ -28,6 +39,7 @@ if TYPE_CHECKING:
     from clusterready.aws import AwsSession, Inventory
     from clusterready.detik import Detik
     from clusterready.kube import Cluster
+    from clusterready.retry import Eventually
     from clusterready.testing import FakeCluster
     from clusterready.testing.moto import MotoServer
 
@@ -41,7 +53,8 @@ MARKERS = {
     "(the tests_preflight suite).",
     "addons": "addons: a check that a cluster add-on runs (the tests_addons suite).",
     "addon(name)": "addon(name): the test checks add-on NAME; it is skipped, with the reason "
-    "shown, when the spec lists NAME as 'none' or not at all.",
+    "shown, when the spec lists NAME as 'none' or not at all ('cluster': a cluster-level "
+    "check, never skipped).",
     "aws": "aws: the test calls AWS APIs (needs credentials and a region).",
     "kube": "kube: the test reads the Kubernetes API (needs a kubeconfig).",
 }
@@ -97,11 +110,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             help=_OVERRIDE_HELP.get(flag, f"set {key} (wins over the spec)."),
         )
     group.addoption(
+        "--max-attempts",
         "--detik-max-attempts",
         dest="clusterready_detik_max_attempts",
         metavar="N",
         type=int,
-        help="cap the attempts of every DETIK try (1: one look, for a quick spot check).",
+        help="cap the attempts of every retry: DETIK tries and eventually(...) (1: one look, "
+        "for a quick spot check). --detik-max-attempts is its old name.",
     )
     group.addoption(
         "--diagnostics",
@@ -126,6 +141,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run shard K of N: the selected tests cut in N even, contiguous parts in "
         "collection order, the same on every host; `clusterready merge` joins the "
         "shards' --json-report summaries.",
+    )
+    group.addoption(
+        "--only",
+        dest="clusterready_only",
+        metavar="NAMES",
+        help="run only the checks of these add-ons, e.g. coredns,aws-node (names or "
+        "aliases; 'cluster' for the cluster-level checks): `clusterready changed` prints "
+        "them. With pytest's --strict, an enabled add-on that no check covers fails the "
+        "run (docs/exit-codes.md).",
     )
     parser.addini(
         "clusterready_spec",
@@ -200,10 +224,11 @@ def pytest_configure(config: pytest.Config) -> None:
     attempts = config.option.clusterready_detik_max_attempts
     if attempts is not None and attempts < 1:
         raise pytest.UsageError(
-            f"clusterready: --detik-max-attempts: expected at least 1, found {attempts}"
+            f"clusterready: --max-attempts: expected at least 1, found {attempts}"
         )
     _check_json_report(config)
     config.stash[SPEC_KEY] = _load_spec(config)
+    _configure_selection(config)  # before the shard: its trylast hook must run first
     _configure_shard(config)
     _redact_secrets(config, config.stash[SPEC_KEY])
     if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
@@ -318,6 +343,7 @@ def _load_spec(config: pytest.Config) -> ClusterSpec:
             params=config.option.clusterready_params,
             sets=config.option.clusterready_sets,
             base_dir=base,
+            known_addons=registry_names(),
         )
         for dest, (flag, key) in _OVERRIDES.items():
             value = getattr(config.option, dest)
@@ -395,17 +421,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         _lint_detik_sentences(dict.fromkeys(i.path for i in items if i.path.suffix == ".py"))
     spec = config.stash.get(SPEC_KEY, None)
     for item in items:
-        for mark in item.iter_markers("addon"):
-            if len(mark.args) != 1 or mark.kwargs or not isinstance(mark.args[0], str):
-                raise pytest.UsageError(
-                    f"{item.nodeid}: @pytest.mark.addon takes one add-on name, "
-                    f"e.g. @pytest.mark.addon('metrics-server'); found {mark.args!r}"
-                )
-            name = mark.args[0]
+        for name in _addons_of(item):
             # `-k "addon[metrics-server]"` selects one add-on's checks, wherever they are
             # (the brackets keep `addon[aws-node]` from matching a longer name).
             item.extra_keyword_matches.add(f"addon[{name}]")
-            if spec is not None and not spec.addon_enabled(name):
+            if spec is not None and name != CLUSTER and not spec.addon_enabled(name):
                 version = spec.addon_version(name)
                 reason = (
                     f"add-on {name!r} is not in the spec"
@@ -413,6 +433,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                     else f"add-on {name!r} is '{version}' in the spec (not installed)"
                 )
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def _addons_of(item: pytest.Item) -> list[str]:
+    """The canonical names of the add-ons an item is marked with, the closest first."""
+    names = registry_names()
+    found = []
+    for mark in item.iter_markers("addon"):
+        if len(mark.args) != 1 or mark.kwargs or not isinstance(mark.args[0], str):
+            raise pytest.UsageError(
+                f"{item.nodeid}: @pytest.mark.addon takes one add-on name, "
+                f"e.g. @pytest.mark.addon('metrics-server'); found {mark.args!r}"
+            )
+        found.append(names.get(mark.args[0], mark.args[0]))
+    return list(dict.fromkeys(found))
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -511,6 +545,15 @@ def detik(kube: Cluster, cluster_spec: ClusterSpec, pytestconfig: pytest.Config)
         all_namespaces=all_namespaces,
         max_attempts=pytestconfig.option.clusterready_detik_max_attempts,
     )
+
+
+@pytest.fixture
+def eventually(pytestconfig: pytest.Config) -> Eventually:
+    """:func:`clusterready.eventually` capped by ``--max-attempts``: call it with a check
+    that raises CheckFailed until it passes (``eventually(check, times=12, every=5)``)."""
+    from clusterready.retry import Eventually
+
+    return Eventually(max_attempts=pytestconfig.option.clusterready_detik_max_attempts)
 
 
 @pytest.fixture(scope="session")
@@ -631,6 +674,109 @@ class _Sharding:
         return f"{size} of the {self.selected} selected tests"
 
 
+# --------------------------------------------------------------------------- coverage
+
+
+def _configure_selection(config: pytest.Config) -> None:
+    spec = config.stash[SPEC_KEY]
+    names = AddonNames.known(spec.custom_addons)
+    text = config.option.clusterready_only
+    try:
+        only = None if text is None else parse_only(text, names)
+    except UsageError as err:
+        raise pytest.UsageError(f"clusterready: {err}") from None
+    config.pluginmanager.register(_Selection(config, only), "clusterready-selection")
+
+
+def _strict(config: pytest.Config) -> bool:
+    """pytest's --strict (pytest 9: the ``strict`` ini option; pytest 8: the flag)."""
+    try:
+        if config.getini("strict"):
+            return True
+    except ValueError:  # pytest 8 has no such ini option
+        pass
+    return bool(getattr(config.option, "strict", False))
+
+
+class _Selection:
+    """``--only``, and what the run checks of the spec's add-ons (clusterready.coverage):
+    the exit code of a run that checked nothing (5) or, under --strict, left an enabled
+    add-on unchecked (1)."""
+
+    def __init__(self, config: pytest.Config, only: tuple[str, ...] | None) -> None:
+        self.config = config
+        self.only = only
+        self.selected: list[str] = []  # the add-ons of the selected tests
+        self.found: dict[str, list[str]] | None = None  # also those of the collected ones
+        self.coverage: Coverage | None = None
+        self.nothing_checked = ""
+
+    @pytest.hookimpl(wrapper=True, specname="pytest_collection_modifyitems")
+    def pytest_collected(self, items: list[pytest.Item]) -> Generator[None, None, None]:
+        collected = sorted({name for item in items for name in _addons_of(item)})
+        result = yield
+        self.found = {"collected": collected, "selected": self.selected}
+        output = getattr(self.config, "workeroutput", None)  # an xdist worker's
+        if output is not None:
+            output["clusterready_coverage"] = self.found
+        return result
+
+    # After -k and -m (pytest's own hooks), before --shard cuts the selection (trylast,
+    # registered before it).
+    @pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
+    def pytest_selected(self, items: list[pytest.Item]) -> None:
+        if self.only is not None:
+            wanted = [bool(set(_addons_of(i)) & set(self.only)) for i in items]
+            kept = [i for i, keep in zip(items, wanted, strict=True) if keep]
+            dropped = [i for i, keep in zip(items, wanted, strict=True) if not keep]
+            if dropped:
+                self.config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
+        self.selected = sorted({name for item in items for name in _addons_of(item)})
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any) -> None:  # xdist, on the controller
+        found = getattr(node, "workeroutput", {}).get("clusterready_coverage")
+        if found is not None:
+            self.found = found
+
+    def exit_code(self, code: int, summary: RunSummary) -> int:
+        """The run's exit code once coverage is known; the unchecked into ``summary``."""
+        spec = self.config.stash[SPEC_KEY]
+        if self.found is not None:
+            enabled = [name for name in spec.addons if spec.addon_enabled(name)]
+            found = self.found
+            self.coverage = coverage_of(enabled, found["collected"], found["selected"], self.only)
+            summary.unchecked = self.coverage.unchecked() if self.coverage else []
+        if self.config.option.collectonly:
+            return code  # it runs nothing: its code says whether collection went well
+        totals = summary.totals()
+        checked = totals["total"] - totals[Outcome.SKIPPED.value]
+        new = verdict(
+            code,
+            checked=checked,
+            sharded=bool(summary.shard and summary.shard["selected"]),
+            unchecked=summary.unchecked,
+            strict=_strict(self.config),
+        )
+        if not checked and new == ExitCode.NO_TESTS:
+            skips = [r.message for r in summary.tests.values()]
+            self.nothing_checked = nothing_checked_text(totals["total"], skips)
+        return new
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        write = terminalreporter.write_line
+        if self.coverage is not None:
+            unchecked = self.coverage.unchecked()
+            if unchecked:
+                write(unchecked_text(unchecked, _strict(self.config)), yellow=True)
+            left_out = self.coverage.not_selected()
+            if left_out:
+                write(f"clusterready: not selected by this run: {', '.join(left_out)}")
+        if self.nothing_checked:
+            write(self.nothing_checked, yellow=True)
+
+
 # --------------------------------------------------------------------------- outcomes
 
 
@@ -644,6 +790,8 @@ def pytest_runtest_makereport(
         # where the cluster is down would spend most of its time formatting them).
         excinfo.traceback = excinfo.traceback[-1:]
     report = yield
+    addons = _addons_of(item)
+    report.clusterready_addon = addons[0] if addons else None  # type: ignore[attr-defined]
     if (
         report.failed
         and excinfo is not None
@@ -721,6 +869,7 @@ class _RunTracker:
             outcome,
             report.duration,
             _message(report),
+            addon=getattr(report, "clusterready_addon", None),
             diagnostics=getattr(report, "clusterready_diagnostics", None),
         )
 
@@ -733,6 +882,9 @@ class _RunTracker:
         )
         if self._stopped() and session.exitstatus == ExitCode.OK:
             session.exitstatus = ExitCode.CANNOT_EVALUATE  # it did not run to its end
+        selection = self.config.pluginmanager.get_plugin("clusterready-selection")
+        if selection is not None:
+            session.exitstatus = selection.exit_code(session.exitstatus, self.summary)
         path = self.config.option.clusterready_json_report
         if path:
             try:

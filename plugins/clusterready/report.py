@@ -6,8 +6,15 @@ Schema (``"schema": 1``)::
      "duration": 1.23,
      "totals": {"total": 3, "passed": 1, "failed": 1, "skipped": 0, "cannot-evaluate": 1},
      "tests": [{"id": "tests_addons/test_x.py::test_y", "outcome": "failed",
-                "duration": 0.01, "message": "first line of the failure",
-                "diagnostics": {"subjects": [...], "omitted": 0, "problems": []}}]}
+                "duration": 0.01, "message": "first line of the failure", "addon": "coredns",
+                "diagnostics": {"subjects": [...], "omitted": 0, "problems": []}}],
+     "addons": {"coredns": "failed", "istio": "unchecked"}, "unchecked": ["istio"]}
+
+A test's ``addon`` is the add-on it checks (its ``@pytest.mark.addon`` name: a registry
+name, ``cluster`` for the cluster-level checks, or null). ``addons`` rolls them up per
+add-on, the worst outcome winning (failed over cannot-evaluate over passed over
+skipped), and gives ``unchecked`` to each add-on the spec enables that no check of the
+run covers (those are also listed in ``unchecked``; :mod:`clusterready.coverage`).
 
 ``diagnostics`` is there for a failed check that named the objects it is about
 (docs/diagnostics.md): their state as :func:`clusterready.kube.diagnostics.gather`
@@ -20,8 +27,12 @@ checks the shards against it and drops the key from the merged summary.
 >>> s = RunSummary(cluster="demo")
 >>> s.record("t.py::test_a", "call", Outcome.PASSED, 0.5)
 >>> s.record("t.py::test_a", "teardown", Outcome.FAILED, 0.1, "boom\\nmore")
->>> s.as_dict(exit_code=1)["tests"]
-[{'id': 't.py::test_a', 'outcome': 'failed', 'duration': 0.6, 'message': 'boom'}]
+>>> s.record("t.py::test_b", "call", Outcome.PASSED, 0.2, addon="coredns")
+>>> s.as_dict(exit_code=1)["tests"][0]
+{'id': 't.py::test_a', 'outcome': 'failed', 'duration': 0.6, 'message': 'boom', 'addon': None}
+>>> s.unchecked = ["istio"]
+>>> s.as_dict(exit_code=1)["addons"]
+{'coredns': 'passed', 'istio': 'unchecked'}
 """
 
 from __future__ import annotations
@@ -38,6 +49,9 @@ from clusterready.outcomes import Outcome
 SCHEMA_VERSION = 1
 
 _RANK = {Outcome.PASSED: 0, Outcome.SKIPPED: 1, Outcome.CANNOT_EVALUATE: 2, Outcome.FAILED: 3}
+#: An add-on's verdict: a pass outweighs a skip (the add-on was checked).
+_ROLLUP = {Outcome.SKIPPED: 0, Outcome.PASSED: 1, Outcome.CANNOT_EVALUATE: 2, Outcome.FAILED: 3}
+UNCHECKED = "unchecked"
 
 
 @dataclass
@@ -50,6 +64,7 @@ class TestRecord:
     outcome: Outcome = Outcome.PASSED
     duration: float = 0.0
     message: str = ""
+    addon: str | None = None
     diagnostics: dict[str, Any] | None = None
 
 
@@ -62,6 +77,7 @@ class RunSummary:
     region: str = ""
     tests: dict[str, TestRecord] = field(default_factory=dict)
     shard: dict[str, int | None] | None = None
+    unchecked: list[str] = field(default_factory=list)
 
     def record(
         self,
@@ -71,11 +87,12 @@ class RunSummary:
         duration: float,
         message: str = "",
         *,
+        addon: str | None = None,
         diagnostics: dict[str, Any] | None = None,
     ) -> None:
         """Fold one phase report into the test's record (the worst outcome wins; the
         first failure's diagnostics are kept)."""
-        rec = self.tests.setdefault(test_id, TestRecord(test_id))
+        rec = self.tests.setdefault(test_id, TestRecord(test_id, addon=addon))
         rec.duration += duration
         rec.diagnostics = rec.diagnostics or diagnostics
         if _RANK[outcome] > _RANK[rec.outcome] or (
@@ -89,6 +106,18 @@ class RunSummary:
         for rec in self.tests.values():
             counts[rec.outcome.value] += 1
         return {"total": len(self.tests), **counts}
+
+    def addons(self) -> dict[str, str]:
+        """Each add-on's verdict: its tests' worst outcome, or ``unchecked`` (sorted)."""
+        verdicts: dict[str, Outcome] = {}
+        for rec in self.tests.values():
+            if rec.addon is not None:
+                seen = verdicts.get(rec.addon)
+                if seen is None or _ROLLUP[rec.outcome] > _ROLLUP[seen]:
+                    verdicts[rec.addon] = rec.outcome
+        rolled = {name: outcome.value for name, outcome in verdicts.items()}
+        rolled.update({name: UNCHECKED for name in self.unchecked if name not in rolled})
+        return dict(sorted(rolled.items()))
 
     def as_dict(self, *, exit_code: int, duration: float = 0.0) -> dict[str, Any]:
         shard = {} if self.shard is None else {"shard": self.shard}
@@ -106,10 +135,13 @@ class RunSummary:
                     "outcome": r.outcome.value,
                     "duration": round(r.duration, 3),
                     "message": r.message,
+                    "addon": r.addon,
                     **({"diagnostics": r.diagnostics} if r.diagnostics else {}),
                 }
                 for r in self.tests.values()
             ],
+            "addons": self.addons(),
+            "unchecked": sorted(self.unchecked),
             **shard,
         }
 
@@ -175,7 +207,7 @@ EXIT_MEANING = {
     2: "the run was interrupted",
     3: "internal error",
     4: "usage error (spec, option or sentence)",
-    5: "no tests selected",
+    5: "nothing was checked (no test selected, or every selected test skipped)",
     75: "nothing failed, but some checks could not be evaluated (retry later)",
 }
 
@@ -205,6 +237,10 @@ def render_text(summary: dict[str, Any]) -> str:
         f"{totals[k]} {k}" for k in ("passed", "failed", "skipped", "cannot-evaluate")
     )
     lines.append(f"{totals['total']} tests: {counts} in {summary['duration']}s")
+    if summary.get("unchecked"):
+        names = summary["unchecked"]
+        them = "them" if len(names) > 1 else "it"
+        lines.append(f"unchecked: {', '.join(names)} (enabled, no check covers {them})")
     code = summary["exit_code"]
     lines.append(f"exit {code}: {EXIT_MEANING.get(code, 'unknown')}")
     return "\n".join(lines)

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from clusterready.testing import FakeCluster, load_objects
+from clusterready.testing import scenarios
 from clusterready.testing.argo import Step, container_steps, load_manifests
 from clusterready.testing.moto import MotoServer, seed_account
 
@@ -100,13 +100,8 @@ def test_the_preflight_template_passes_then_fails_in_the_image(
         assert merged["totals"]["total"] == merged["totals"]["passed"] + int(broken) > 0
 
 
-def test_the_validation_template_passes_in_the_image(
-    image: Image, fake_cluster: FakeCluster, tmp_path: Path
-) -> None:
-    for obj in load_objects(
-        ROOT / "examples" / "demo-cluster.yaml", ROOT / "examples" / "demo-cluster-later.yaml"
-    ):
-        fake_cluster.apply(obj)
+def test_the_validation_template_passes_in_the_image(image: Image, tmp_path: Path) -> None:
+    fake_cluster = scenarios.cluster().start()
     steps = container_steps(
         load_manifests(DEPLOY),
         "clusterready-validation",
@@ -116,10 +111,14 @@ def test_the_validation_template_passes_in_the_image(
             "METRICS-SERVER": "v0.7.2",
         },
     )
-    files = {"kubeconfig": Path(fake_cluster.kubeconfig).read_text()}
-    done = run_steps_in(image, steps, tmp_path / "repository", {}, files)
+    try:
+        files = {"kubeconfig": Path(fake_cluster.kubeconfig).read_text()}
+        done = run_steps_in(image, steps, tmp_path / "repository", {}, files)
+    finally:
+        fake_cluster.stop()
+    assert done["cluster"][0] == 0, done
     assert done["addon(0)"][0] == 0, done
     assert done["merge"][0] == 0, done
     merged = summary(tmp_path / "repository", "validation")
-    assert merged["totals"]["passed"] == merged["totals"]["total"] == 4
+    assert merged["totals"]["passed"] == merged["totals"]["total"] == 4 + 8
     assert fake_cluster.requests  # the steps really read the cluster

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from clusterready.testing import FakeCluster, load_objects
+from clusterready.testing import FakeCluster, load_objects, scenarios
 from clusterready.testing.moto import MotoServer, seed_account
 from clusterready.version import __version__
 
@@ -92,6 +92,8 @@ def addons(image: Image, fake: FakeCluster, *states: str, kubeconfig: str = "kub
         [
             "run",
             "addons",
+            "-k",
+            "addon[metrics-server]",
             f"--kubeconfig={inside}",
             "--namespace=kube-system",
             "--param",
@@ -104,11 +106,12 @@ def addons(image: Image, fake: FakeCluster, *states: str, kubeconfig: str = "kub
 
 
 def test_addons_pass_on_a_healthy_cluster(image: Image, fake_cluster: FakeCluster) -> None:
-    run = addons(image, fake_cluster, "demo-cluster.yaml", "demo-cluster-later.yaml")
+    scenarios.load(fake_cluster)
+    run = addons(image, fake_cluster)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     report = run.report()
     assert outcomes(report) == ["passed"]
-    assert len(report["tests"]) == 4
+    assert len(report["tests"]) == 8
     assert fake_cluster.requests  # the checks really asked the cluster
 
 

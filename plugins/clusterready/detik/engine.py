@@ -27,6 +27,7 @@ from clusterready.detik.sources import ClusterSource, Query, Row, Source
 from clusterready.errors import CannotEvaluate, CheckFailed, DetikSyntaxError, ObjectRef
 from clusterready.kube.cluster import Cluster
 from clusterready.kube.jsonpath import JsonPathError
+from clusterready.retry import capped, retry
 
 __all__ = ["Detik", "DetikResult", "DetikStatus", "TryInterrupted"]
 
@@ -288,9 +289,9 @@ class Detik:
         assert stmt.times is not None
         assert stmt.delay is not None
         lines: list[str] = []
-        results: list[_Attempt | CannotEvaluate] = []
-
+        made = [0]  # attempts made (for a Ctrl-C in the middle)
         progress = self._progress
+        times = capped(stmt.times, self.max_attempts)
 
         def emit(*new: str) -> None:
             lines.extend(new)
@@ -300,53 +301,40 @@ class Detik:
 
         emit(messages.VALID)
 
-        def attempt() -> bool:
+        def attempt(number: int) -> _Attempt:
             try:
                 result = self._evaluate(stmt)
             except CannotEvaluate as err:
-                emit(f"Could not evaluate (attempt {len(results) + 1}): {err}")
-                results.append(err)
+                made[0] = number
+                emit(f"Could not evaluate (attempt {number}): {err}")
                 _log.warning(
-                    "attempt %d/%d of %s: could not evaluate: %s",
-                    len(results),
-                    times,
-                    stmt.text,
-                    err,
+                    "attempt %d/%d of %s: could not evaluate: %s", number, times, stmt.text, err
                 )
-                return False
+                raise
+            made[0] = number
             emit(*result.lines)
-            results.append(result)
-            _log.info("attempt %d/%d of %s: %s", len(results), times, stmt.text, _verdict(result))
-            return result.passed
+            _log.info("attempt %d/%d of %s: %s", number, times, stmt.text, _verdict(result))
+            return result
 
-        import tenacity  # deferred: a verify never retries
-
-        def stop(state: tenacity.RetryCallState) -> bool:
-            last = results[-1] if results else None
-            hopeless = isinstance(last, CannotEvaluate) and not last.retryable
-            return state.attempt_number >= times or hopeless
-
-        times = min(stmt.times, self.max_attempts) if self.max_attempts else stmt.times
-        started = time.monotonic()
-        retrying = tenacity.Retrying(
-            stop=stop,
-            wait=tenacity.wait_fixed(stmt.delay),
-            retry=tenacity.retry_if_result(lambda passed: not passed),
-            retry_error_callback=lambda state: False,
-            sleep=self._sleep,
-        )
         try:
-            retrying(attempt)  # the last attempt says whether it passed
+            tried = retry(
+                attempt,
+                times=times,
+                every=stmt.delay,
+                passed=lambda result: result.passed,
+                sleep=self._sleep,
+            )
         except KeyboardInterrupt as interrupt:
-            raise TryInterrupted(tuple(lines), len(results), str(interrupt) or "Ctrl-C") from None
-        elapsed = time.monotonic() - started
-        last = results[-1]
+            raise TryInterrupted(tuple(lines), made[0], str(interrupt) or "Ctrl-C") from None
+        last = tried.last
         if isinstance(last, CannotEvaluate):
             raise CannotEvaluate(
-                f"{last} (last of {len(results)} attempts of: {stmt.text})",
+                f"{last} (last of {tried.attempts} attempts of: {stmt.text})",
                 retryable=last.retryable,
             ) from last
-        return self._result(stmt, last, lines=tuple(lines), attempts=len(results), elapsed=elapsed)
+        return self._result(
+            stmt, last, lines=tuple(lines), attempts=tried.attempts, elapsed=tried.elapsed
+        )
 
     def _result(
         self,

@@ -246,6 +246,16 @@ class Cluster:
         what = f"read the log of pod {pod!r} in namespace {ns!r}"
         return self._get(path, query, what, _text, accept="text/plain, */*")
 
+    def server_version(self) -> dict[str, Any]:
+        """What ``GET /version`` answers: ``gitVersion``, ``major``, ``minor``...
+
+        >>> from clusterready.testing import FakeCluster
+        >>> with FakeCluster(version="1.31") as fake:
+        ...     Cluster.from_kubeconfig(fake.kubeconfig).server_version()["gitVersion"]
+        'v1.31.0'
+        """
+        return self._get_json("/version", {}, "read /version")
+
     def readyz(self, endpoint: str = "readyz") -> Health:
         """The API server's own health report (``/readyz?verbose``, or ``livez``).
 

@@ -345,10 +345,18 @@ class PreflightSection:
     )
 
 
-def _addons_check(value: Any) -> str | None:
-    for name, version in value.items():
+def _addon_names_check(names: Iterable[str]) -> str | None:
+    for name in names:
         if not re.fullmatch(_DNS_LABEL, name):
             return f"expected add-on names in lower case with dashes, found {name!r}"
+    return None
+
+
+def _addons_check(value: Any) -> str | None:
+    problem = _addon_names_check(value)
+    if problem:
+        return problem
+    for name, version in value.items():
         if not version:
             return f"expected a version or 'none' for add-on {name!r}, found an empty string"
     return None
@@ -377,6 +385,14 @@ class ClusterSpec:
     addons: Mapping[str, str] = field(
         default_factory=dict,
         metadata=_doc("Add-on name -> version; 'none' means not installed.", _addons_check),
+    )
+    custom_addons: tuple[str, ...] = field(
+        default=(),
+        metadata=_doc(
+            "Add-ons of your own, beyond the [registry](addons.md): names `--param` and "
+            "`--only` may use (their checks marked `@pytest.mark.addon(NAME)`).",
+            _addon_names_check,
+        ),
     )
 
     # ------------------------------------------------------------------ queries
@@ -424,12 +440,22 @@ class ClusterSpec:
         sets: Iterable[str] = (),
         environ: Mapping[str, str] | None = None,
         base_dir: str | os.PathLike[str] | None = None,
+        known_addons: Mapping[str, str] | None = None,
     ) -> ClusterSpec:
         """Resolve a spec from its sources, later ones winning
-        (:func:`clusterready.spec.sources.load` says which)."""
+        (:func:`clusterready.spec.sources.load` says which, and what ``known_addons``
+        checks)."""
         from clusterready.spec.sources import load  # the sources build on the schema
 
-        return load(cls, spec, params=params, sets=sets, environ=environ, base_dir=base_dir)
+        return load(
+            cls,
+            spec,
+            params=params,
+            sets=sets,
+            environ=environ,
+            base_dir=base_dir,
+            known_addons=known_addons,
+        )
 
 
 # --------------------------------------------------------------------------- reference

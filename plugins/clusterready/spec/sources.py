@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import os
 import re
@@ -35,6 +36,7 @@ def load(
     sets: Iterable[str] = (),
     environ: Mapping[str, str] | None = None,
     base_dir: str | os.PathLike[str] | None = None,
+    known_addons: Mapping[str, str] | None = None,
 ) -> ClusterSpec:
     """Resolve a spec from its sources, later ones winning.
 
@@ -42,6 +44,17 @@ def load(
     JSON) from ``environ`` (default ``os.environ``) is read. ``params`` are
     ``NAME=VALUE`` Argo workflow parameters, ``sets`` are
     ``dotted.key=value`` overrides.
+
+    ``known_addons`` (lower-case name or alias -> canonical name, the registry's) makes
+    a parameter that is neither a spec parameter nor a known add-on an error, unless the
+    resolved spec's ``custom_addons`` declares it; an alias sets its canonical name.
+
+    >>> load(ClusterSpec, params=["CLUSTERNAME=x"], environ={}, known_addons={})
+    Traceback (most recent call last):
+    ...
+    clusterready.errors.SpecError: --param CLUSTERNAME: unknown parameter 'CLUSTERNAME' \
+(did you mean 'CLUSTER_NAME'?); expected a spec parameter (docs/spec.md), a known add-on \
+or one the spec's custom_addons declares
     """
     environ = os.environ if environ is None else environ
     document: dict[str, Any] = {}
@@ -61,15 +74,26 @@ def load(
             source = f"{raw} (from ${ENV_SPEC})"
             document, doc_params = _classify(_read_file(path, source), source)
     result = cls.from_mapping(document, source)
-    for name, value, where in doc_params:
-        result = apply_param(result, name, value, source=where)
+    named = [*doc_params]
     for item in params:
         name, value = _split_assignment(item, "--param", "NAME=VALUE")
-        result = apply_param(result, name, value, source=f"--param {name}")
+        named.append((name, value, f"--param {name}"))
+    unknown: list[tuple[str, str]] = []  # add-on parameters the registry does not know
+    for name, value, where in named:
+        if known_addons is not None and _unknown_addon(name, known_addons, where):
+            unknown.append((name, where))
+        result = apply_param(result, name, value, source=where, known_addons=known_addons)
     for item in sets:
         key, value = _split_assignment(item, "--set", "dotted.key=value")
         result = apply_override(result, key, value, source="--set")
-    return result
+    for name, where in unknown:
+        if _addon_of(name) not in result.custom_addons:
+            raise SpecError(_unknown_param(name, known_addons or {}), source=where)
+    if known_addons is None:
+        return result
+    # An alias (`vpc-cni`) stands for its add-on (`aws-node`); a later key wins.
+    addons = {known_addons.get(name, name): version for name, version in result.addons.items()}
+    return dataclasses.replace(result, addons=addons)
 
 
 # --------------------------------------------------------------------------- Argo parameters
@@ -102,11 +126,14 @@ PARAMETERS: Mapping[str, str] = {
 _PARAM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
 
-def param_key(name: str) -> str:
-    """The spec key a workflow parameter sets.
+def param_key(name: str, known_addons: Mapping[str, str] | None = None) -> str:
+    """The spec key a workflow parameter sets (an alias in ``known_addons`` sets its
+    add-on's canonical name).
 
     >>> param_key("CLUSTER_NAME"), param_key("METRICS-SERVER"), param_key("aws_node")
     ('cluster.name', 'addons.metrics-server', 'addons.aws-node')
+    >>> param_key("VPC-CNI", {"vpc-cni": "aws-node"})
+    'addons.aws-node'
     """
     if not _PARAM_NAME.fullmatch(name):
         raise SpecError(
@@ -115,10 +142,43 @@ def param_key(name: str) -> str:
     canonical = name.upper().replace("-", "_")
     if canonical in PARAMETERS:
         return PARAMETERS[canonical]
-    return "addons." + name.lower().replace("_", "-")
+    addon = _addon_of(name)
+    return "addons." + (known_addons or {}).get(addon, addon)
 
 
-def apply_param(spec: ClusterSpec, name: str, value: str, *, source: str = "") -> ClusterSpec:
+def _addon_of(name: str) -> str:
+    return name.lower().replace("_", "-")
+
+
+def _unknown_addon(name: str, known_addons: Mapping[str, str], source: str) -> bool:
+    """Whether parameter ``name`` names an add-on ``known_addons`` does not know."""
+    try:
+        key = param_key(name)
+    except SpecError as err:
+        raise err.located(source=source) from None
+    return key.startswith("addons.") and _addon_of(name) not in known_addons
+
+
+def _unknown_param(name: str, known_addons: Mapping[str, str]) -> str:
+    """The message for a parameter nobody knows, with the closest name it may be."""
+    candidates = {_addon_of(key): key for key in PARAMETERS}
+    candidates.update({addon: addon.upper() for addon in known_addons})
+    close = difflib.get_close_matches(_addon_of(name), list(candidates), n=1, cutoff=0.7)
+    hint = f" (did you mean {candidates[close[0]]!r}?)" if close else ""
+    return (
+        f"unknown parameter {name!r}{hint}; expected a spec parameter (docs/spec.md), a "
+        "known add-on or one the spec's custom_addons declares"
+    )
+
+
+def apply_param(
+    spec: ClusterSpec,
+    name: str,
+    value: str,
+    *,
+    source: str = "",
+    known_addons: Mapping[str, str] | None = None,
+) -> ClusterSpec:
     """Apply one Argo workflow parameter (always text, as Argo passes it).
 
     An empty value sets nothing: it is how a template passes a parameter nobody gave
@@ -130,7 +190,7 @@ def apply_param(spec: ClusterSpec, name: str, value: str, *, source: str = "") -
     if value == "":
         return spec
     try:
-        key = param_key(name)
+        key = param_key(name, known_addons)
     except SpecError as err:
         raise err.located(source=source) from None
     return apply_override(spec, key, value, source=source)

@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from clusterready.kube.readiness import selector_string
+
 __all__ = ["human_duration", "table", "wants_table"]
 
 Obj = Mapping[str, Any]
@@ -253,21 +255,7 @@ def _containers(obj: Obj) -> tuple[str, str]:
 
 
 def _selector(obj: Obj) -> str:
-    selector = _get(obj, "spec.selector", {})
-    labels = selector.get("matchLabels") or {}
-    terms = [f"{k}={v}" for k, v in sorted(labels.items())]
-    for expr in selector.get("matchExpressions") or []:
-        values = ",".join(sorted(expr.get("values") or []))
-        op = str(expr.get("operator", "")).lower()
-        key = expr.get("key", "")
-        terms.append(
-            key
-            if op == "exists"
-            else f"!{key}"
-            if op == "doesnotexist"
-            else f"{key} {op} ({values})"
-        )
-    return ",".join(terms) or "<none>"
+    return selector_string(_get(obj, "spec.selector", {})) or "<none>"
 
 
 def _deployment(obj: Obj, now: datetime) -> list[Any]:

@@ -1,0 +1,25 @@
+"""cluster-autoscaler: its Deployment rolled out, its pod Ready, the spec's version running.
+
+Driven by the add-on registry (clusterready.addons); skipped when the spec says
+cluster-autoscaler is `none` or does not list it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from clusterready.addons.checks import AddOnChecks
+
+pytestmark = pytest.mark.addon("cluster-autoscaler")
+
+
+def test_rolled_out(addon_checks: AddOnChecks) -> None:
+    addon_checks.assert_rolled_out()
+
+
+def test_pods_ready(addon_checks: AddOnChecks) -> None:
+    addon_checks.assert_pods_ready()
+
+
+def test_runs_the_spec_version(addon_checks: AddOnChecks) -> None:
+    addon_checks.assert_version()
