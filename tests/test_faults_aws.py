@@ -125,7 +125,8 @@ def test_every_fault_is_one_line_cannot_evaluate(
     assert not err.value.retryable
 
 
-@pytest.mark.parametrize("fault", ["hang", pytest.param("trickle", marks=pytest.mark.slow)])
+@pytest.mark.slow  # real waits; tests/test_faults_kube.py proves the deadline and breaker fast
+@pytest.mark.parametrize("fault", ["hang", "trickle"])
 def test_a_hung_or_trickling_answer_ends_at_the_request_deadline(
     proxy: FaultProxy, fault: str
 ) -> None:
@@ -139,6 +140,7 @@ def test_a_hung_or_trickling_answer_ends_at_the_request_deadline(
         aws.call("ssm", "get_parameters", Names=["/x"])
 
 
+@pytest.mark.slow  # a real wait (see above)
 def test_the_breaker_spares_later_calls(proxy: FaultProxy) -> None:
     aws = session()
     aws.call("sts", "get_caller_identity")
