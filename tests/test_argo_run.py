@@ -5,7 +5,8 @@ clusterready.testing.argo.container_steps gives each step's argv and environment
 installed `clusterready` console script, the artifacts passed through a directory as
 Argo's repository would: the preflight shards and their fan-in against moto, the
 validation steps and theirs against FakeCluster. The validation run's requests are
-also what the validation ClusterRole must grant, exactly.
+also what the validation ClusterRole must grant, exactly. Each step is a whole process:
+`make test` runs the validation steps; the rest are marked slow (`make test-slow`, CI).
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def explain(results: list[StepResult]) -> str:
 # --------------------------------------------------------------------------- preflight
 
 
+@pytest.mark.slow
 def test_preflight_shards_and_merge_pass_on_a_seeded_account(
     moto_server: MotoServer, account: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -92,6 +94,7 @@ def test_preflight_shards_and_merge_pass_on_a_seeded_account(
     assert sum(int(s.get("tests", 0)) for s in junit.iter("testsuite")) == 33
 
 
+@pytest.mark.slow
 def test_preflight_fails_on_a_broken_account(
     moto_server: MotoServer, account: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -111,6 +114,7 @@ def test_preflight_fails_on_a_broken_account(
     assert summary["exit_code"] == 1
 
 
+@pytest.mark.slow
 def test_preflight_without_credentials_is_retried_then_75(
     moto_server: MotoServer, account: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -126,6 +130,7 @@ def test_preflight_without_credentials_is_retried_then_75(
     assert result.attempts == (75, 75, 75, 75), explain([result])  # the first and 3 retries
 
 
+@pytest.mark.slow
 def test_a_failed_check_is_never_retried(
     moto_server: MotoServer, account: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -168,6 +173,7 @@ def test_validation_steps_and_merge_pass_on_a_healthy_cluster(
     assert all(r.method == "GET" for r in healthy.requests)
 
 
+@pytest.mark.slow
 def test_validation_fails_on_a_broken_node_and_says_why(tmp_path: Path) -> None:
     with scenarios.cluster("node-pressure") as fake:
         results = run_validation(fake, tmp_path, **{"METRICS-SERVER": "v0.7.2"})
@@ -178,6 +184,7 @@ def test_validation_fails_on_a_broken_node_and_says_why(tmp_path: Path) -> None:
     assert "MemoryPressure" in failed["message"]
 
 
+@pytest.mark.slow
 def test_metrics_server_none_runs_no_addon_step(healthy: FakeCluster, tmp_path: Path) -> None:
     results = run_validation(healthy, tmp_path, **{"METRICS-SERVER": "none"})
     assert list(codes(results)) == ["cluster", "merge"]
@@ -208,6 +215,7 @@ def granted(rule_path: str, path: str) -> bool:
     return path == rule_path or (rule_path.endswith("*") and path.startswith(rule_path[:-1]))
 
 
+@pytest.mark.slow
 def test_the_validation_clusterrole_grants_exactly_what_the_checks_read(
     healthy: FakeCluster, tmp_path: Path
 ) -> None:

@@ -239,6 +239,7 @@ def comparable(summary: dict[str, Any]) -> dict[str, Any]:
     return {**summary, "duration": 0, "tests": tests}
 
 
+@pytest.mark.slow  # xdist starts its workers as processes
 def test_the_summary_is_the_same_under_xdist(pytester: pytest.Pytester) -> None:
     """The workers collect: the controller learns the add-ons from them."""
     pytester.makepyfile(test_checks=CHECKS)
