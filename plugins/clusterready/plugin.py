@@ -776,7 +776,7 @@ class _Selection:
         if self.coverage is None or not self.coverage.no_addon_enabled():
             return False
         ran = [r for r in summary.tests.values() if r.outcome is not Outcome.SKIPPED]
-        return all(r.addon == CLUSTER for r in ran)
+        return bool(ran) and all(r.addon == CLUSTER for r in ran)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         write = terminalreporter.write_line
