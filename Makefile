@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo check test lint types hooks unit bench clean image image-test
+.PHONY: demo check test test-slow lint types hooks unit slow bench clean image image-test
 
 # The `dev` extra: the tests' needs (`test`), ruff (`lint`), mypy (`typing`), pre-commit, tox.
 $(STAMP): pyproject.toml constraints.txt
@@ -20,12 +20,14 @@ demo: $(STAMP)
 
 PYTEST := $(BIN)/pytest tests plugins --doctest-modules -n 2 --dist loadgroup -q
 
-## check: the developer's fast loop: lint, types, the tests not marked slow
-check: lint types
-	$(PYTEST) -m "not slow"
+## check: the developer's loop before each commit: lint, types, the tests not marked slow
+check: lint types unit
 
-## test: what CI runs: lint, types, the pre-commit hooks, every test (slow ones too)
+## test: lint, types, the pre-commit hooks, the tests not marked slow (check + hooks)
 test: lint types hooks unit
+
+## test-slow: the end-to-end tests marked slow (whole processes, real waits, builds, the demo)
+test-slow: slow
 
 # ruff's and mypy's paths are in pyproject.toml.
 lint: $(STAMP)
@@ -39,7 +41,10 @@ hooks: $(STAMP)
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
 unit: $(STAMP)
-	$(PYTEST)
+	$(PYTEST) -m "not slow"
+
+slow: $(STAMP)
+	$(PYTEST) -m slow
 
 ## bench: side-by-side benchmarks, printing ratios
 # awscli pins its own botocore, so the CLI baseline gets a venv of its own.

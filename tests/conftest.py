@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "slow: an end-to-end test that takes seconds (the demo, a wheel build); "
-        "`make check` leaves them out, `make test` and CI run them.",
+        "slow: an end-to-end test whose cost is inherent (whole processes, real waits, "
+        "builds, the demo); `make check` and `make test` leave them out, `make test-slow` "
+        "and CI run them.",
     )
     config.addinivalue_line(
         "markers",
@@ -162,9 +163,14 @@ def gone_kubeconfig(tmp_path: Path, refused_url: str) -> Path:
     return path
 
 
+#: (moto URL, service, operation) already made by warm_up in this process
+_WARM: set[tuple[str, str, str]] = set()
+
+
 def warm_up(moto: Any, calls: list[tuple[str, str]]) -> None:
     """Make these calls once straight to moto, which loads a service's back end at its
-    first call (seconds on a busy machine): later calls fit in a test's small deadlines."""
+    first call (seconds on a busy machine): later calls fit in a test's small deadlines.
+    A call already made to this server in this process is not made again."""
     import boto3
     import botocore.config
 
@@ -173,6 +179,9 @@ def warm_up(moto: Any, calls: list[tuple[str, str]]) -> None:
         region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"
     )
     for service, operation in calls:
+        if (moto.url, service, operation) in _WARM:
+            continue
         client = session.client(service, endpoint_url=moto.url, config=config)
         kwargs = {"Names": ["/warm"]} if operation == "get_parameters" else {}
         getattr(client, operation)(**kwargs)
+        _WARM.add((moto.url, service, operation))

@@ -4,8 +4,10 @@ clusterready.testing.argo.container_steps gives each step's argv and environment
 (every `{{...}}` substituted) and run_steps runs them one after the other with the
 installed `clusterready` console script, the artifacts passed through a directory as
 Argo's repository would: the preflight shards and their fan-in against moto, the
-validation steps and theirs against FakeCluster. The validation run's requests are
-also what the validation ClusterRole must grant, exactly.
+validation steps and theirs against FakeCluster. The validation runs' requests, on the
+healthy cluster and on broken ones (their failures' diagnostics), are what the validation
+ClusterRole must grant, exactly. Each step is a whole process:
+`make test` runs the validation steps; the rest are marked slow (`make test-slow`, CI).
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ def explain(results: list[StepResult]) -> str:
 # --------------------------------------------------------------------------- preflight
 
 
+@pytest.mark.slow
 def test_preflight_shards_and_merge_pass_on_a_seeded_account(
     moto_server: MotoServer, account: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -102,6 +105,7 @@ def test_preflight_shards_and_merge_pass_on_a_seeded_account(
     assert sum(int(s.get("tests", 0)) for s in junit.iter("testsuite")) == 33
 
 
+@pytest.mark.slow
 def test_preflight_fails_on_a_broken_account(
     moto_server: MotoServer, account: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -121,6 +125,7 @@ def test_preflight_fails_on_a_broken_account(
     assert summary["exit_code"] == 1
 
 
+@pytest.mark.slow
 def test_preflight_without_credentials_is_retried_then_75(
     moto_server: MotoServer, account: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -136,6 +141,7 @@ def test_preflight_without_credentials_is_retried_then_75(
     assert result.attempts == (75, 75, 75, 75), explain([result])  # the first and 3 retries
 
 
+@pytest.mark.slow
 def test_a_failed_check_is_never_retried(
     moto_server: MotoServer, account: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -226,6 +232,7 @@ def test_every_addon_step_passes_on_the_healthy_cluster(
     assert all(r.method == "GET" for r in fake.requests)
 
 
+@pytest.mark.slow
 def test_validation_fails_on_a_broken_node_and_says_why(tmp_path: Path) -> None:
     with scenarios.cluster("node-pressure") as fake:
         results = run_validation(fake, tmp_path, **{"METRICS-SERVER": "v0.7.2"})
@@ -236,6 +243,7 @@ def test_validation_fails_on_a_broken_node_and_says_why(tmp_path: Path) -> None:
     assert "MemoryPressure" in failed["message"]
 
 
+@pytest.mark.slow
 def test_metrics_server_none_runs_no_addon_step(healthy: FakeCluster, tmp_path: Path) -> None:
     results = run_validation(healthy, tmp_path, **{"METRICS-SERVER": "none"})
     assert list(codes(results)) == ["cluster", "merge"]

@@ -123,7 +123,6 @@ def test_cluster_checks_always_run_and_roll_up_under_cluster(pytester: pytest.Py
     pytester.makepyfile(test_checks=CHECKS)
     result, summary = run(pytester)
     result.assert_outcomes(passed=1, skipped=4)
-    assert result.ret == 0
     by_test = {t["id"].split("::")[1]: (t["addon"], t["outcome"]) for t in summary["tests"]}
     assert by_test == {
         "test_ms_pods": ("metrics-server", "skipped"),
@@ -132,6 +131,22 @@ def test_cluster_checks_always_run_and_roll_up_under_cluster(pytester: pytest.Py
         "test_cni": ("aws-node", "skipped"),  # an alias marker: its add-on's name
         "test_nodes_ready": ("cluster", "passed"),
     }
+    assert summary["addons"]["cluster"] == "passed"
+
+
+def test_a_passing_cluster_check_is_no_pass_when_the_spec_enables_no_addon(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_checks=CHECKS)
+    result, summary = run(pytester)
+    assert result.ret == summary["exit_code"] == 5
+    result.stdout.fnmatch_lines(
+        ["clusterready: no add-on was checked: the spec enables none (*), so 4 add-on checks*"]
+    )
+    result, _ = run(pytester, "-k", "addon[cluster]")  # the Argo cluster step's selection
+    assert result.ret == 0
+    result, _ = run(pytester, *params("COREDNS=v1.11.3-eksbuild.2"))
+    assert result.ret == 0
 
 
 def test_the_rollup_is_the_worst_outcome_per_addon(pytester: pytest.Pytester) -> None:
@@ -224,6 +239,7 @@ def comparable(summary: dict[str, Any]) -> dict[str, Any]:
     return {**summary, "duration": 0, "tests": tests}
 
 
+@pytest.mark.slow  # xdist starts its workers as processes
 def test_the_summary_is_the_same_under_xdist(pytester: pytest.Pytester) -> None:
     """The workers collect: the controller learns the add-ons from them."""
     pytester.makepyfile(test_checks=CHECKS)

@@ -43,17 +43,30 @@ def session() -> AwsSession:
     return AwsSession(region="eu-west-1", retry=FAST)
 
 
-@pytest.mark.parametrize("call", CALLS, ids=lambda c: c[0])
+def each_call(faults: list[tuple[Any, ...]], ids: list[str]) -> list[Any]:
+    """(*fault, call) for every fault on every call (sts: query, ec2: EC2, ssm: JSON
+    protocol); `make test` runs each fault once, on the calls in turn, the rest are slow."""
+    return [
+        pytest.param(
+            *fault, call, id=f"{name}-{call[0]}", marks=() if n % 3 == k else pytest.mark.slow
+        )
+        for n, (fault, name) in enumerate(zip(faults, ids, strict=True))
+        for k, call in enumerate(CALLS)
+    ]
+
+
 @pytest.mark.parametrize(
-    "fault",
-    [
-        {"status": 500, "times": 1},
-        {"status": 503, "times": 2, "body": "service"},
-        {"status": 429, "times": 1, "retry_after": 0.1},  # a load balancer's: no error code
-        {"status": 429, "times": 1, "retry_after": 0.1, "body": "service"},
-        {"status": 429, "times": 1, "body": "service", "code": ""},
-    ],
-    ids=["500-lb", "503-aws", "429-lb", "429-aws", "429-aws-no-code"],
+    ("fault", "call"),
+    each_call(
+        [
+            ({"status": 500, "times": 1},),
+            ({"status": 503, "times": 2, "body": "service"},),
+            ({"status": 429, "times": 1, "retry_after": 0.1},),  # a load balancer's: no code
+            ({"status": 429, "times": 1, "retry_after": 0.1, "body": "service"},),
+            ({"status": 429, "times": 1, "body": "service", "code": ""},),
+        ],
+        ["500-lb", "503-aws", "429-lb", "429-aws", "429-aws-no-code"],
+    ),
 )
 def test_transient_errors_are_retried_whatever_the_body(
     proxy: FaultProxy, fault: dict[str, object], call: tuple[str, str, dict[str, Any]]
@@ -67,33 +80,37 @@ def test_transient_errors_are_retried_whatever_the_body(
     ) + [""]
 
 
-@pytest.mark.parametrize("call", CALLS, ids=lambda c: c[0])
 @pytest.mark.parametrize(
-    ("inject", "message"),
-    [
-        (lambda p: p.status(503), r"503, no AWS error code: .*gave up after \d attempts"),
-        (lambda p: p.status(503, body="service"), "503 ServiceUnavailable"),
-        (lambda p: p.status(401), "the credentials were rejected .*401"),
-        (lambda p: p.status(401, body="service"), r"the credentials were rejected \(AuthFailure\)"),
-        (lambda p: p.status(403), "access denied to .*403"),
-        (lambda p: p.status(403, body="service"), r"access denied to .*\(AccessDenied"),
-        (lambda p: p.status(404), "404"),
-        (lambda p: p.truncate(), r"a truncated answer \(\d+ of \d+ bytes\)"),
-        (lambda p: p.reset(), "truncated answer|connection|Connection"),
-        (lambda p: p.garbage(), "a garbled answer"),
-    ],
-    ids=[
-        "503-lb",
-        "503-aws",
-        "401-lb",
-        "401-aws",
-        "403-lb",
-        "403-aws",
-        "404-lb",
-        "truncate",
-        "reset",
-        "garbage",
-    ],
+    ("inject", "message", "call"),
+    each_call(
+        [
+            (lambda p: p.status(503), r"503, no AWS error code: .*gave up after \d attempts"),
+            (lambda p: p.status(503, body="service"), "503 ServiceUnavailable"),
+            (lambda p: p.status(401), "the credentials were rejected .*401"),
+            (
+                lambda p: p.status(401, body="service"),
+                r"the credentials were rejected \(AuthFailure\)",
+            ),
+            (lambda p: p.status(403), "access denied to .*403"),
+            (lambda p: p.status(403, body="service"), r"access denied to .*\(AccessDenied"),
+            (lambda p: p.status(404), "404"),
+            (lambda p: p.truncate(), r"a truncated answer \(\d+ of \d+ bytes\)"),
+            (lambda p: p.reset(), "truncated answer|connection|Connection"),
+            (lambda p: p.garbage(), "a garbled answer"),
+        ],
+        [
+            "503-lb",
+            "503-aws",
+            "401-lb",
+            "401-aws",
+            "403-lb",
+            "403-aws",
+            "404-lb",
+            "truncate",
+            "reset",
+            "garbage",
+        ],
+    ),
 )
 def test_every_fault_is_one_line_cannot_evaluate(
     proxy: FaultProxy, inject: object, message: str, call: tuple[str, str, dict[str, Any]]
@@ -108,6 +125,7 @@ def test_every_fault_is_one_line_cannot_evaluate(
     assert not err.value.retryable
 
 
+@pytest.mark.slow  # real waits; tests/test_faults_kube.py proves the deadline and breaker fast
 @pytest.mark.parametrize("fault", ["hang", "trickle"])
 def test_a_hung_or_trickling_answer_ends_at_the_request_deadline(
     proxy: FaultProxy, fault: str
@@ -122,6 +140,7 @@ def test_a_hung_or_trickling_answer_ends_at_the_request_deadline(
         aws.call("ssm", "get_parameters", Names=["/x"])
 
 
+@pytest.mark.slow  # a real wait (see above)
 def test_the_breaker_spares_later_calls(proxy: FaultProxy) -> None:
     aws = session()
     aws.call("sts", "get_caller_identity")

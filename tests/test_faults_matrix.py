@@ -6,7 +6,8 @@ contract's exit code (0 when a retry takes it away, else 75), no traceback, the
 JSON summary written, and end within the bound. Budgets are the defaults' code
 paths with smaller numbers (run.request_deadline and run.retry_deadline 3 s;
 `verify --deadline 6`); docs/exit-codes.md gives the matrix as measured, and with
-the defaults (CLUSTERREADY_MATRIX_DEFAULTS=1).
+the defaults (CLUSTERREADY_MATRIX_DEFAULTS=1). `make test` runs the FAST cells (each
+suite and verify once); the rest are marked slow (`make test-slow`, CI).
 """
 
 from __future__ import annotations
@@ -73,6 +74,13 @@ MATRIX = [
     ("429-no-code", "preflight-aws"),  # a 429 that is an AWS document without an error code
     *[(f, t) for f in TRANSPORT for t in ("preflight-lb", "addons", "verify")],
 ]
+#: the cells `make test` runs (the rest are slow: `make test-slow`): each suite and verify
+#: once, a status fault and a transport fault, retried to 0 and ending 75
+FAST = {("one-500", "preflight-aws"), ("403", "addons"), ("unresolvable-host", "verify")}
+CELLS = [
+    pytest.param(f, t, id=f"{f}-{t}", marks=() if (f, t) in FAST else pytest.mark.slow)
+    for f, t in MATRIX
+]
 PREFLIGHT_CALLS = [
     ("sts", "get_caller_identity"),
     ("ec2", "describe_subnets"),
@@ -130,7 +138,7 @@ def no_traceback(text: str) -> None:
     assert "\nE   " not in text, text[-3000:]  # a failure's traceback lines
 
 
-@pytest.mark.parametrize(("fault", "target"), MATRIX, ids=[f"{f}-{t}" for f, t in MATRIX])
+@pytest.mark.parametrize(("fault", "target"), CELLS)
 def test_fault_matrix(
     fault: str,
     target: str,

@@ -1,4 +1,7 @@
-"""Deadlines and signals end a run with its reports written: real signals to real processes."""
+"""Deadlines and signals end a run with its reports written: real signals to real processes.
+
+Each such run is a whole process and waits in real time: `make test` runs one signal and
+the run's deadline; the rest are marked slow (`make test-slow`, CI)."""
 
 from __future__ import annotations
 
@@ -73,7 +76,11 @@ def summary(path: Path) -> dict[str, Any]:
     return {t["id"].split("::")[1]: (t["outcome"], t["message"]) for t in tests}
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize(
+    "signum",
+    [signal.SIGTERM, pytest.param(signal.SIGINT, marks=pytest.mark.slow)],
+    ids=["SIGTERM", "SIGINT"],
+)
 def test_a_signal_ends_the_run_with_its_reports(pytester: pytest.Pytester, signum: int) -> None:
     pytester.makepyfile(test_checks=CHECKS)
     proc = start(pytester.path)
@@ -89,6 +96,7 @@ def test_a_signal_ends_the_run_with_its_reports(pytester: pytest.Pytester, signu
     }
 
 
+@pytest.mark.slow
 def test_a_signal_after_a_failure_exits_1(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         test_checks=CHECKS.replace("def test_a():\n    pass", "def test_a():\n    assert 0")
@@ -112,6 +120,7 @@ def test_the_run_deadline(pytester: pytest.Pytester) -> None:
     }
 
 
+@pytest.mark.slow
 def test_a_check_deadline_ends_that_check_only(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_checks=CHECKS)
     code, out = finish(start(pytester.path, "--set", "run.check_deadline=1"))
@@ -124,6 +133,7 @@ def test_a_check_deadline_ends_that_check_only(pytester: pytest.Pytester) -> Non
     assert outcomes["test_c"] == ("passed", "")
 
 
+@pytest.mark.slow
 def test_sigterm_under_xdist_reaches_the_workers(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_checks=CHECKS)
     proc = start(pytester.path, "-n", "2")
@@ -136,6 +146,7 @@ def test_sigterm_under_xdist_reaches_the_workers(pytester: pytest.Pytester) -> N
     assert {o for o, _ in outcomes.values()} <= {"passed", "cannot-evaluate"}
 
 
+@pytest.mark.slow
 def test_ctrl_c_in_try_prints_the_attempts_so_far(fake_cluster: FakeCluster) -> None:
     proc = subprocess.Popen(
         [
@@ -228,6 +239,7 @@ def pytest_sessionfinish():  # after the checks, before the reports are written
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "moment",
     [

@@ -118,6 +118,7 @@ def ours(fake: FakeCluster, name: str, template: str) -> str:
         return "ERROR"
 
 
+@pytest.mark.slow  # 162 kubectl runs; tests/test_jsonpath.py is the fast loop
 def test_every_upstream_case_prints_as_kubectl_prints_it(
     upstream: FakeCluster, tmp_path: Path
 ) -> None:

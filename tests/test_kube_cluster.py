@@ -131,6 +131,28 @@ def test_pagination_follows_continue_tokens(state_cluster: FakeCluster) -> None:
     assert ["continue" in q for q in pages] == [False, True, True, True]
 
 
+def test_iter_list_reads_each_page_when_the_iteration_reaches_it(
+    state_cluster: FakeCluster,
+) -> None:
+    cluster = Cluster.from_kubeconfig(state_cluster.kubeconfig, page_size=2)
+    with pytest.raises(UnknownResourceType):
+        cluster.iter_list("poddz")  # resolved at once, before any page
+    objects = cluster.iter_list("pods", all_namespaces=True)
+
+    def pages() -> int:
+        return sum(r.path == "/api/v1/pods" for r in state_cluster.requests)
+
+    assert pages() == 0
+    first = [next(objects), next(objects)]
+    assert pages() == 1
+    third = next(objects)
+    assert pages() == 2
+    rest = list(objects)
+    assert pages() == 4
+    assert [o["kind"] for o in [*first, third, *rest]] == ["Pod"] * 8
+    assert names([*first, third, *rest]) == names(cluster.list("pods", all_namespaces=True))
+
+
 def test_discovery_is_fetched_once_per_cluster(
     cluster: Cluster, state_cluster: FakeCluster
 ) -> None:
@@ -376,3 +398,10 @@ def test_a_500_without_a_health_report_is_retried(state_cluster: FakeCluster) ->
     cluster = Cluster.from_kubeconfig(state_cluster.kubeconfig, sleep=sleeps)
     assert cluster.readyz().ok
     assert len(sleeps) == 1
+
+
+@pytest.mark.parametrize("server", ["k8s.example:6443", "https://x:port", "ftp://x"])
+def test_a_server_that_is_not_an_http_url_is_one_line(server: str) -> None:
+    with pytest.raises(CannotEvaluate, match=r"is not an http:// or https:// URL$") as err:
+        Cluster(server)
+    assert not err.value.retryable

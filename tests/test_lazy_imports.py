@@ -111,6 +111,7 @@ def test_only_what_a_selection_needs_is_imported(
     assert heavy == RUNS[name][2]
 
 
+@pytest.mark.slow  # an interpreter of its own (the runs above share one)
 def test_the_shipped_addons_selection_does_not_import_boto3(
     tmp_path: Path, fake_cluster: FakeCluster
 ) -> None:

@@ -306,7 +306,7 @@ def test_the_seed_ip_test_passes_and_fails_as_the_original(
     bats.write_text(seed.replace("subnet-0aaa1111bbbb22220", subnet).replace("100", str(threshold)))
     [report] = migrate([bats], pytester.path)
     shutil.copytree(ROOT / "tests_preflight", pytester.path / "tests_preflight")
-    result = pytester.runpytest_subprocess(
+    result = pytester.runpytest_inprocess(
         "tests_preflight/test_subnets.py::test_free_ips", "--spec", report.fragment,
         "--aws-region", "eu-west-1", "--json-report", "r.json", "-p", "no:cacheprovider",
     )  # fmt: skip

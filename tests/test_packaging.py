@@ -1,7 +1,7 @@
 """The wheel carries both suites and all they need: built, installed into a new venv,
 and run from an empty directory by the installed `clusterready` console script.
 
-Slow (a real wheel build, about 20 s): marked `slow`, which `make test` still runs.
+Slow (a real wheel build, about 20 s): marked `slow`, which `make test-slow` and CI run.
 The new venv gets the wheel alone; its dependencies (boto3, kubernetes, pytest...)
 come from this venv through a .pth line, which adds their directory to sys.path but
 runs none of its .pth files: the checkout's editable install stays out of it, as

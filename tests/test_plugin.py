@@ -145,6 +145,7 @@ def test_json_summary(pytester: pytest.Pytester) -> None:
     assert (summary["addons"], summary["unchecked"]) == ({}, [])
 
 
+@pytest.mark.slow  # xdist starts its workers as processes
 def test_json_summary_is_the_same_under_xdist(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_checks=CHECKS)
     run(pytester, "--json-report", "serial.json")
@@ -158,6 +159,7 @@ def test_json_summary_is_the_same_under_xdist(pytester: pytest.Pytester) -> None
     assert len(outcomes("serial.json")) == 5
 
 
+@pytest.mark.slow  # xdist starts its workers as processes
 def test_junit_carries_the_target_as_testsuite_properties(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(CHECKS)
     run(

@@ -311,6 +311,7 @@ def test_an_empty_spec_skips_with_reasons_and_checks_nothing(pytester: pytest.Py
     )
 
 
+@pytest.mark.slow  # a fresh interpreter (tests/test_lazy_imports.py is the fast check)
 def test_preflight_runs_without_kubernetes(
     pytester: pytest.Pytester, account: dict[str, Any]
 ) -> None:

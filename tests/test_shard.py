@@ -113,6 +113,7 @@ def sharded_equals_whole(pytester: pytest.Pytester, suite: str, *args: str) -> d
     return whole
 
 
+@pytest.mark.slow  # the add-on suite's shards prove the same fast
 @pytest.mark.parametrize("broken", [False, True], ids=["ready", "missing-export"])
 def test_preflight_shards_merge_into_the_whole_run(
     pytester: pytest.Pytester,
@@ -162,6 +163,7 @@ def test_an_empty_selection_is_still_exit_5_in_every_shard(pytester: pytest.Pyte
         assert run(pytester, "addons", "-k", "no_such_test", "--shard", f"{k}/2") == 5
 
 
+@pytest.mark.slow  # xdist starts its workers as processes
 def test_under_xdist_a_shard_knows_the_whole_selection(pytester: pytest.Pytester) -> None:
     """The workers cut the shard; the controller learns the selection's size from them."""
     metrics_server = ("-k", "addon[metrics-server]")

@@ -2,7 +2,7 @@
 
 Both back ends (the Kubernetes API in :mod:`clusterready.kube`, AWS in
 :mod:`clusterready.aws`) make each request through :func:`within_budget`: one
-attempt function, retried with backoff and jitter (tenacity) on
+attempt function, retried with exponential backoff and full jitter on
 :class:`Transient` failures within the :class:`RequestPolicy`, never on
 anything else; :class:`Refused` (credentials refused) opens the back end's
 :class:`~clusterready.breaker.Breaker` at once, exhausted retries open it too.
@@ -23,12 +23,10 @@ anything else; :class:`Refused` (credentials refused) opens the back end's
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeVar
-
-import tenacity
+from typing import NamedTuple, TypeVar
 
 from clusterready.breaker import Breaker
 from clusterready.errors import CannotEvaluate
@@ -38,8 +36,7 @@ __all__ = ["Refused", "RequestPolicy", "Transient", "within_budget"]
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class RequestPolicy:
+class RequestPolicy(NamedTuple):  # a named tuple: a dataclass costs ~1 ms to define
     """Timeouts and retry budget of every request.
 
     One attempt gets ``connect_timeout`` to connect, ``read_timeout`` per read
@@ -110,52 +107,40 @@ def within_budget(
         raise CannotEvaluate(f"{failing}: {breaker.fast_failure()}", retryable=False)
     attempts = 1 if probe else policy.attempts
     seconds = policy.probe_deadline if probe else policy.request_deadline
-    backoff = tenacity.wait_random_exponential(multiplier=policy.backoff, max=policy.max_backoff)
-
-    def wait(state: tenacity.RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, Transient) and exc.retry_after is not None:
-            return exc.retry_after
-        return float(backoff(state))
-
-    def stop(state: tenacity.RetryCallState) -> bool:
-        return (
-            state.attempt_number >= attempts
-            or (state.seconds_since_start or 0.0) + state.upcoming_sleep > policy.deadline
-        )
-
-    retrying = tenacity.Retrying(
-        retry=tenacity.retry_if_exception_type(Transient),
-        wait=wait,
-        stop=stop,
-        sleep=sleep,
-        reraise=True,
-    )
     started = time.monotonic()
-
-    def capped() -> T:  # the last attempt gets only what is left of the budget
-        left = policy.deadline - (time.monotonic() - started)
-        return attempt(max(min(seconds, left), min(seconds, 1.0)))
-
-    try:
-        result = retrying(capped)
-    except Refused as exc:
-        breaker.open(str(exc))
-        raise CannotEvaluate(str(exc), retryable=False) from None
-    except Transient as exc:
-        breaker.open(exc.problem)
-        if probe:
+    tries = 0
+    while True:
+        tries += 1
+        left = policy.deadline - (time.monotonic() - started)  # the last attempt gets only that
+        try:
+            result = attempt(max(min(seconds, left), min(seconds, 1.0)))
+        except Refused as exc:
+            breaker.open(str(exc))
+            raise CannotEvaluate(str(exc), retryable=False) from None
+        except Transient as exc:
+            pause = exc.retry_after if exc.retry_after is not None else _backoff(policy, tries)
+            if tries < attempts and time.monotonic() - started + pause <= policy.deadline:
+                sleep(pause)
+                continue
+            breaker.open(exc.problem)
+            if probe:
+                raise CannotEvaluate(
+                    f"{failing}: {breaker.fast_failure(exc.problem)}", retryable=False
+                ) from None
+            plural = "s" if tries > 1 else ""
             raise CannotEvaluate(
-                f"{failing}: {breaker.fast_failure(exc.problem)}", retryable=False
+                f"{failing}: {exc.problem} (gave up after {tries} attempt{plural} "
+                f"in {time.monotonic() - started:.1f}s)",
+                retryable=False,
             ) from None
-        tries = retrying.statistics.get("attempt_number", 1)
-        raise CannotEvaluate(
-            f"{failing}: {exc.problem} (gave up after {tries} attempt{'s' if tries > 1 else ''} "
-            f"in {time.monotonic() - started:.1f}s)",
-            retryable=False,
-        ) from None
-    except Exception:
-        breaker.close()  # the back end answered (a 404, an allowed error): it is up
-        raise
-    breaker.close()
-    return result
+        except Exception:
+            breaker.close()  # the back end answered (a 404, an allowed error): it is up
+            raise
+        breaker.close()
+        return result
+
+
+def _backoff(policy: RequestPolicy, tries: int) -> float:
+    """The pause after ``tries`` failed attempts: exponential with full jitter, a random
+    time up to ``policy.backoff * 2 ** (tries - 1)`` (at most ``policy.max_backoff``)."""
+    return random.uniform(0, min(policy.max_backoff, policy.backoff * 2 ** (tries - 1)))

@@ -223,7 +223,7 @@ def _interruptible(deadline: int) -> Iterator[None]:
 
 
 def _add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from clusterready.report import EXIT_MEANING
+    from clusterready.outcomes import EXIT_MEANING
     from clusterready.suites import SUITES
 
     suites = "\n".join(

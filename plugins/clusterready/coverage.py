@@ -135,6 +135,22 @@ class Coverage:
             return sorted(a for a in self.only if a in self.enabled and a not in self.selected)
         return sorted(a for a in self.enabled if a not in self.collected)
 
+    def no_addon_enabled(self) -> bool:
+        """True when the run selected add-on checks but the spec enables no add-on at
+        all (no spec, or every add-on ``none``): whatever the cluster-level checks say,
+        no add-on was checked.
+
+        >>> Coverage((), {"coredns", "cluster"}, {"coredns", "cluster"}).no_addon_enabled()
+        True
+        >>> Coverage((), {"coredns", "cluster"}, {"cluster"}).no_addon_enabled()
+        False
+        """
+        return (
+            not self.enabled
+            and self.only is None
+            and any(name != CLUSTER for name in self.selected)
+        )
+
     def not_selected(self) -> list[str]:
         """Enabled add-ons with checks that ``-k``/``-m`` left out (``--only`` aside)."""
         if self.only is not None:
@@ -195,6 +211,20 @@ def unchecked_text(unchecked: list[str], strict: bool) -> str:
         f"or set {them} to 'none'; "
     )
     return text + ("--strict: exit 1)" if strict else "--strict fails the run)")
+
+
+def no_addon_text(skipped: int) -> str:
+    """The terminal line of an add-on run whose spec enables no add-on (exit 5).
+
+    >>> no_addon_text(36)
+    "clusterready: no add-on was checked: the spec enables none (no spec given, or every \
+add-on 'none'), so 36 add-on checks were skipped: exit 5"
+    """
+    return (
+        "clusterready: no add-on was checked: the spec enables none (no spec given, or "
+        f"every add-on 'none'), so {skipped} add-on "
+        f"{'checks were' if skipped != 1 else 'check was'} skipped: exit 5"
+    )
 
 
 def nothing_checked_text(selected: int, reasons: Iterable[str]) -> str:

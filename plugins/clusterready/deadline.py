@@ -4,8 +4,9 @@ Socket timeouts bound each read, so an answer trickling one byte a second never
 times out. Here one watchdog thread shuts down the sockets of a request when
 its deadline passes: whatever the request is blocked in (reading headers, the
 body, sending) returns at once and the caller raises :class:`DeadlineExceeded`.
-Connections opt in through :func:`watched_pools` (urllib3 pool classes whose
-connections register their socket with the request being timed).
+Connections opt in: the Kubernetes transport (:mod:`clusterready.kube.transport`)
+registers its sockets with :func:`watch_socket`; botocore's urllib3 pools do it
+through :func:`watched_pools` (pool classes whose connections register theirs).
 
 >>> with request_deadline(5.0) as watch:
 ...     watch.expired, 0 < watch.remaining() <= 5

@@ -26,6 +26,18 @@ class ExitCode(enum.IntEnum):
     CANNOT_EVALUATE = 75
 
 
+#: What each exit code of a run means, as the summary and ``clusterready run --help`` say.
+EXIT_MEANING = {
+    0: "all checks passed",
+    1: "at least one check failed",
+    2: "the run was interrupted",
+    3: "internal error",
+    4: "usage error (spec, option or sentence)",
+    5: "nothing was checked (no test selected, or every selected test skipped)",
+    75: "nothing failed, but some checks could not be evaluated (retry later)",
+}
+
+
 class Outcome(enum.StrEnum):
     """What one test came to, as the JSON summary spells it."""
 

@@ -23,6 +23,7 @@ from clusterready.coverage import (
     AddonNames,
     Coverage,
     coverage_of,
+    no_addon_text,
     nothing_checked_text,
     parse_only,
     registry_names,
@@ -762,7 +763,20 @@ class _Selection:
         if not checked and new == ExitCode.NO_TESTS:
             skips = [r.message for r in summary.tests.values()]
             self.nothing_checked = nothing_checked_text(totals["total"], skips)
+        elif self._only_cluster_checks_ran(summary):
+            if new == ExitCode.OK:  # the cluster-level checks passed; no add-on was looked at
+                new = ExitCode.NO_TESTS
+            skipped = sum(r.addon not in (None, CLUSTER) for r in summary.tests.values())
+            self.nothing_checked = no_addon_text(skipped)
         return new
+
+    def _only_cluster_checks_ran(self, summary: RunSummary) -> bool:
+        """An add-on run whose spec enables no add-on, where only cluster-level checks
+        came to a verdict (other checks of the user's, unmarked, count as checking)."""
+        if self.coverage is None or not self.coverage.no_addon_enabled():
+            return False
+        ran = [r for r in summary.tests.values() if r.outcome is not Outcome.SKIPPED]
+        return all(r.addon == CLUSTER for r in ran)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         write = terminalreporter.write_line

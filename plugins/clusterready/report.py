@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clusterready.outcomes import Outcome
+from clusterready.outcomes import EXIT_MEANING, Outcome
 
 SCHEMA_VERSION = 1
 
@@ -200,16 +200,6 @@ def first_line(text: str) -> str:
             return line.strip()
     return ""
 
-
-EXIT_MEANING = {
-    0: "all checks passed",
-    1: "at least one check failed",
-    2: "the run was interrupted",
-    3: "internal error",
-    4: "usage error (spec, option or sentence)",
-    5: "nothing was checked (no test selected, or every selected test skipped)",
-    75: "nothing failed, but some checks could not be evaluated (retry later)",
-}
 
 _MARK = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip", "cannot-evaluate": "N/A "}
 

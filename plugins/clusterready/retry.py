@@ -70,32 +70,22 @@ def retry(
     >>> retry(lambda n: n, times=5, every=0, passed=lambda n: n == 2).attempts
     2
     """
-    import tenacity  # deferred: one look never retries
-
     results: list[_T | CannotEvaluate] = []
-
-    def once() -> bool:
+    started = time.monotonic()
+    while True:  # a plain loop: importing tenacity cost a tenth of a `clusterready try`
         try:
             result = attempt(len(results) + 1)
         except CannotEvaluate as err:
             results.append(err)
-            return False
-        results.append(result)
-        return passed(result)
-
-    def stop(state: tenacity.RetryCallState) -> bool:
-        last = results[-1] if results else None
-        hopeless = isinstance(last, CannotEvaluate) and not last.retryable
-        return state.attempt_number >= times or hopeless
-
-    started = time.monotonic()
-    tenacity.Retrying(
-        stop=stop,
-        wait=tenacity.wait_fixed(every),
-        retry=tenacity.retry_if_result(lambda ok: not ok),
-        retry_error_callback=lambda state: False,
-        sleep=sleep,
-    )(once)
+            if not err.retryable:
+                break
+        else:
+            results.append(result)
+            if passed(result):
+                break
+        if len(results) >= times:
+            break
+        sleep(every)
     return Tried(results[-1], len(results), time.monotonic() - started)
 
 
@@ -145,11 +135,11 @@ def eventually(
     if isinstance(tried.last, CannotEvaluate):
         raise CannotEvaluate(
             f"{tried.last} (the last of {count})", retryable=tried.last.retryable
-        ) from tried.last
+        ) from None
     last = failures[-1]
     raise CheckFailed(
         f"{last} (after {count} in {tried.elapsed:.1f}s)", subjects=last.subjects
-    ) from last
+    ) from None  # the message holds the last attempt's; its traceback is retry's own
 
 
 def _name(check: Callable[..., object]) -> str:

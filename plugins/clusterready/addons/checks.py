@@ -83,6 +83,10 @@ class AddOnChecks:
     version: str | None = None
     eventually: Eventually = field(default_factory=Eventually)
 
+    def __repr__(self) -> str:  # what a failure report shows of the fixture: one line
+        version = f" {self.version}" if self.version else ""
+        return f"<AddOnChecks {self.addon.name}{version} in cluster {self.cluster.name!r}>"
+
     # ------------------------------------------------------------------ problems
 
     def rollout_problems(self) -> Readiness:

@@ -19,6 +19,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from clusterready.detik import headline, messages
 from clusterready.detik.ere import compile_ere
@@ -131,8 +132,7 @@ class TryInterrupted(KeyboardInterrupt):
         self.attempts = attempts
 
 
-@dataclass(frozen=True)
-class _Attempt:
+class _Attempt(NamedTuple):
     passed: bool
     lines: tuple[str, ...]
     rows: tuple[Row, ...]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from clusterready.detik.ere import EreError, compile_ere
 from clusterready.errors import DetikSyntaxError
@@ -102,8 +102,7 @@ class Statement:
         return self.text
 
 
-@dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):
     text: str
     column: int  # 1-based
     quoted: bool

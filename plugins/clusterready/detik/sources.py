@@ -16,8 +16,7 @@ get pods -o custom-columns=NAME:.metadata.name,PROP:.status.phase --namespace=ku
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from clusterready.errors import CannotEvaluate
 from clusterready.kube.cluster import Cluster
@@ -29,8 +28,7 @@ Row = tuple[str, str]
 _BLANKS = " \t\n"  # what xargs trims
 
 
-@dataclass(frozen=True)
-class Query:
+class Query(NamedTuple):  # a named tuple: a dataclass costs ~1 ms to define
     """What one DETIK check asks for: the names (and one property) of a resource type."""
 
     resource: str
@@ -85,7 +83,7 @@ class ClusterSource:
     def rows(self, query: Query) -> list[Row]:
         """Values with their outer blanks and newlines removed, as bats-detik's ``xargs``
         removes them; a multi-line value is kept whole (docs/detik-compat.md, D19)."""
-        objects = self.cluster.list(
+        objects = self.cluster.iter_list(  # streamed: one page held, not the whole list
             query.resource, namespace=query.namespace, all_namespaces=query.all_namespaces
         )
         path = query.path

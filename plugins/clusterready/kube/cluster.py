@@ -23,17 +23,16 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple, TypeVar
 from urllib.parse import quote, urlencode
 
-import urllib3
-
 from clusterready.breaker import Breaker
 from clusterready.budget import Refused, RequestPolicy, Transient, within_budget
-from clusterready.deadline import DeadlineExceeded, request_deadline, watched_pools
+from clusterready.deadline import DeadlineExceeded, request_deadline
 from clusterready.errors import CannotEvaluate
 from clusterready.kube.discovery import Discovery, ResourceType
+from clusterready.kube.transport import Transport, TransportError
 from clusterready.version import USER_AGENT
 
 __all__ = ["Cluster", "Health", "ObjectNotFound", "RequestPolicy"]
@@ -88,20 +87,17 @@ class Cluster:
         self.page_size = page_size
         self._auth = auth
         self._sleep = sleep
-        pool_args: dict[str, Any] = {"maxsize": 4, "block": False, "retries": False}
-        if self.server.startswith("https://"):
-            pool_args.update(
-                cert_reqs="CERT_REQUIRED" if verify else "CERT_NONE",
-                ca_certs=ca_file,
+        try:
+            self._transport = Transport(
+                self.server,
+                ca_file=ca_file,
                 cert_file=cert_file,
                 key_file=key_file,
+                verify=verify,
+                tls_server_name=tls_server_name,
             )
-            if tls_server_name:
-                pool_args["server_hostname"] = tls_server_name
-        self._pool = urllib3.PoolManager(**pool_args)
-        self._pool.pool_classes_by_scheme = watched_pools(
-            urllib3.HTTPConnectionPool, urllib3.HTTPSConnectionPool
-        )
+        except TransportError as err:
+            raise CannotEvaluate(f"cluster {self.name!r}: {err}", retryable=False) from None
         self.breaker = Breaker(f"cluster {self.name!r}", self.policy.reprobe_after)
         self.discovery = Discovery(
             lambda path: self._get_json(path, {}, "read discovery"), self.name
@@ -160,27 +156,62 @@ class Cluster:
         """Every object of a type, as raw JSON dicts (with ``kind`` and ``apiVersion``).
 
         The namespace defaults to the context's; ``all_namespaces`` lists them
-        all; cluster-scoped types ignore both.
+        all; cluster-scoped types ignore both. It holds the whole list:
+        :meth:`iter_list` holds one page.
+        """
+        return list(
+            self.iter_list(resource, namespace, all_namespaces, label_selector, field_selector)
+        )
+
+    def iter_list(
+        self,
+        resource: str,
+        namespace: str | None = None,
+        all_namespaces: bool = False,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """:meth:`list`, streamed: the objects of each page as it arrives (``limit``
+        ``page_size`` + ``continue``), so a caller that keeps only what it projects
+        holds one page at a time, whatever the size of the cluster.
+
+        The type is resolved at once (an unknown one raises here); pages are read
+        as the iteration reaches them.
+
+        >>> from clusterready.testing import FakeCluster
+        >>> from clusterready.kube import project
+        >>> pods = [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": f"web-{i}"}}
+        ...         for i in range(5)]
+        >>> with FakeCluster(objects=pods) as fake:
+        ...     cluster = Cluster.from_kubeconfig(fake.kubeconfig, page_size=2)
+        ...     names = [project(p, ".metadata.name") for p in cluster.iter_list("po")]
+        ...     pages = [r.query.get("continue", "") != "" for r in fake.requests[-3:]]
+        >>> names, pages
+        (['web-0', 'web-1', 'web-2', 'web-3', 'web-4'], [False, True, True])
         """
         rtype = self.resolve(resource)
         ns = None if all_namespaces or not rtype.namespaced else (namespace or self.namespace)
-        path = rtype.collection_path(ns)
-        what = f"list {rtype.plural}" + (f" in namespace {ns!r}" if ns else "")
         query: dict[str, str] = {"limit": str(self.page_size)}
         if label_selector:
             query["labelSelector"] = label_selector
         if field_selector:
             query["fieldSelector"] = field_selector
-        items: list[dict[str, Any]] = []
+        return self._pages(rtype, ns, query)
+
+    def _pages(
+        self, rtype: ResourceType, ns: str | None, query: dict[str, str]
+    ) -> Iterator[dict[str, Any]]:
+        path = rtype.collection_path(ns)
+        what = f"list {rtype.plural}" + (f" in namespace {ns!r}" if ns else "")
         while True:
             page = self._get_json(path, query, what)
             for item in page.get("items") or ():
                 item.setdefault("kind", rtype.kind)
                 item.setdefault("apiVersion", rtype.api_version)
-                items.append(item)
+                yield item
             token = (page.get("metadata") or {}).get("continue")
             if not token:
-                return items
+                return
             query["continue"] = token
 
     def get(self, resource: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
@@ -295,10 +326,14 @@ class Cluster:
     ) -> _T:
         """GET within the retry budget; ``decode`` turns an answer whose status is
         one of ``answers`` into the result (raising Transient to retry)."""
-        url = self.server + path + ("?" + urlencode(query) if query else "")
+        target = path + ("?" + urlencode(query) if query else "")
         failing = f"cluster {self.name!r}: cannot {what}"
+
+        def attempt(seconds: float) -> _T:
+            return decode(path, *self._get_once(target, failing, seconds, accept, answers))
+
         return within_budget(
-            lambda seconds: decode(path, *self._get_once(url, failing, seconds, accept, answers)),
+            attempt,
             self.policy,
             self.breaker,
             failing,
@@ -306,34 +341,35 @@ class Cluster:
         )
 
     def _get_once(
-        self, url: str, failing: str, seconds: float, accept: str, answers: tuple[int, ...]
+        self, target: str, failing: str, seconds: float, accept: str, answers: tuple[int, ...]
     ) -> tuple[int, bytes]:
-        path = url[len(self.server) :].partition("?")[0]
+        path = target.partition("?")[0]
         headers = {"Accept": accept, "User-Agent": USER_AGENT}
         if self._auth is not None:
             headers.update(self._auth())
-        timeout = urllib3.Timeout(
-            connect=min(self.policy.connect_timeout, seconds),
-            read=min(self.policy.read_timeout, seconds),
-        )
         with request_deadline(seconds) as watch:
             try:
-                response = self._pool.request(
-                    "GET", url, headers=headers, timeout=timeout, retries=False, redirect=False
+                answer = self._transport.get(
+                    target,
+                    headers,
+                    connect_timeout=min(self.policy.connect_timeout, seconds),
+                    read_timeout=min(self.policy.read_timeout, seconds),
                 )
-            except urllib3.exceptions.HTTPError as err:
+            except TransportError as err:
                 if watch.expired:
                     raise Transient(f"{DeadlineExceeded(seconds)} from {self.server}") from None
-                raise Transient(self._transport_problem(err)) from None
-        status = response.status
+                if err.permanent:
+                    raise Refused(f"{failing}: {err}") from None
+                raise Transient(str(err)) from None
+        status = answer.status
         if status in answers:
-            return status, response.data
-        message = _status_message(response.data)
-        summary = f"GET {path}: {status} {response.reason or ''}".rstrip()
+            return status, answer.data
+        message = _status_message(answer.data)
+        summary = f"GET {path}: {status} {answer.reason}".rstrip()
         if message:
             summary += f": {message}"
         if status == 429 or status >= 500:
-            raise Transient(summary, _retry_after(response.headers.get("Retry-After")))
+            raise Transient(summary, _retry_after(answer.headers.get("Retry-After")))
         if status in (401, 403):
             hint = (
                 "the credentials were rejected"
@@ -344,29 +380,6 @@ class Cluster:
         if status == 404:
             raise ObjectNotFound(f"{failing}: {summary}")
         raise CannotEvaluate(f"{failing}: {summary}", retryable=False)
-
-    def _transport_problem(self, err: urllib3.exceptions.HTTPError) -> str:
-        if isinstance(err, urllib3.exceptions.ReadTimeoutError):
-            return (
-                f"no answer within {self.policy.read_timeout:g}s (read timeout) from {self.server}"
-            )
-        if isinstance(err, urllib3.exceptions.NameResolutionError):  # before its bases
-            return f"cannot resolve the host of {self.server}"
-        if isinstance(err, urllib3.exceptions.NewConnectionError):
-            reason = "connection refused" if "refused" in str(err).lower() else _first_line(err)
-            return f"{reason} ({self.server})"
-        if isinstance(err, urllib3.exceptions.ConnectTimeoutError):
-            return (
-                f"cannot connect to {self.server} within "
-                f"{self.policy.connect_timeout:g}s (connect timeout)"
-            )
-        cut = re.search(r"IncompleteRead\((\d+) bytes read, (\d+) more expected\)", str(err))
-        if cut:
-            got, missing = int(cut.group(1)), int(cut.group(2))
-            return f"a truncated answer ({got} of {got + missing} bytes) from {self.server}"
-        if "ConnectionResetError" in repr(err):
-            return f"the connection was reset ({self.server})"
-        return f"connection error: {_first_line(err)} ({self.server})"
 
 
 def _json_object(path: str, status: int, data: bytes) -> dict[str, Any]:
@@ -410,8 +423,3 @@ def _retry_after(value: str | None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None  # an HTTP date: fall back to our own backoff
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__

@@ -30,9 +30,8 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from clusterready.errors import CannotEvaluate
 
@@ -45,8 +44,7 @@ TOKEN_FILE_TTL = 60.0  # seconds a token file is trusted before it is read again
 Auth = Callable[[], dict[str, str]]
 
 
-@dataclass(frozen=True)
-class Credentials:
+class Credentials(NamedTuple):  # not a dataclass: defining one costs a ms at start-up
     """Where a cluster is and how to authenticate to it (what a Cluster needs)."""
 
     server: str

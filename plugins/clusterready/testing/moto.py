@@ -18,6 +18,7 @@ exports and IAM roles a description asks for. ``make demo`` seeds it from
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import re
@@ -233,6 +234,18 @@ class MotoServer(LoopbackServer):
         urllib.request.urlopen(request, timeout=30).read()
 
 
+@functools.cache
+def _seeding_client(name: str, region: str, endpoint_url: str) -> Any:
+    """A boto3 client for seed_account, made once per process: making one loads its
+    service model (EC2's is large): a large part of each seeding's cost otherwise."""
+    import boto3
+
+    session = boto3.session.Session(
+        region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    return session.client(name, endpoint_url=endpoint_url)
+
+
 def seed_account(description: Mapping[str, Any], region: str, endpoint_url: str) -> dict[str, Any]:
     """Create the resources ``description`` asks for; return the ids AWS gave them.
 
@@ -241,14 +254,9 @@ def seed_account(description: Mapping[str, Any], region: str, endpoint_url: str)
     ``ssm_parameters``, ``stack`` (name and exports) and ``iam_roles``. The result
     has ``vpc_id`` and ``subnets`` as ``[{"id", "name", "role"}]``.
     """
-    import boto3
-
-    session = boto3.session.Session(
-        region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
 
     def client(name: str) -> Any:
-        return session.client(name, endpoint_url=endpoint_url)
+        return _seeding_client(name, region, endpoint_url)
 
     ec2 = client("ec2")
     vpc_spec = description.get("vpc", {})
