@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 import yaml
 
-from clusterready.spec import ClusterSpec
+from clusterready.addons import REGISTRY
+from clusterready.spec import ClusterSpec, param_key
 from clusterready.testing.argo import (
     ArgoError,
+    Step,
     container_steps,
     evaluate,
     load_manifests,
@@ -481,15 +483,40 @@ def test_a_spec_document_as_the_payload(docs: list[Doc]) -> None:
 # --------------------------------------------------------------------------- steps
 
 
-def test_validation_runs_one_step_per_addon_unless_none(docs: list[Doc]) -> None:
-    def tasks(**params: str) -> list[str]:
-        return [s.task for s in container_steps(docs, "clusterready-validation", params)]
+def only(step: Step) -> str:
+    """The add-on a validation step checks (its ``--only``), or its task name."""
+    return step.argv[step.argv.index("--only") + 1] if "--only" in step.argv else step.task
 
-    assert tasks(**{"METRICS-SERVER": "v0.7.2"}) == ["cluster", "addon(0)", "merge"]
-    assert tasks(**{"METRICS-SERVER": "none"}) == ["cluster", "merge"]
-    cluster, addon, _ = container_steps(docs, "clusterready-validation", {})
-    assert addon.argv[addon.argv.index("--only") + 1] == "metrics-server"
+
+def test_validation_runs_one_step_per_addon_given_a_version(docs: list[Doc]) -> None:
+    def steps(**params: str) -> list[str]:
+        return [only(s) for s in container_steps(docs, "clusterready-validation", params)]
+
+    assert steps(**{"METRICS-SERVER": "v0.7.2"}) == ["cluster", "metrics-server", "merge"]
+    assert steps(**{"METRICS-SERVER": "none"}) == ["cluster", "merge"]
+    assert steps() == ["cluster", "merge"]  # "" (not given): the payload's, no step of its own
+    cluster, addon, _ = container_steps(docs, "clusterready-validation", {"COREDNS": "v1.11.3"})
+    assert addon.argv[addon.argv.index("--only") + 1] == "coredns"
+    assert "--strict" in addon.argv
     assert cluster.argv[cluster.argv.index("-k") + 1] == "addon[cluster]"
+
+
+def test_validation_has_a_step_for_every_addon_of_the_registry(docs: list[Doc]) -> None:
+    """A new add-on of clusterready.addons.REGISTRY cannot be forgotten: each has its
+    parameter (the registry's name in capitals, as docs/spec.md maps it) in every template
+    that runs checks or installs add-ons, and a step of its own in the validation."""
+    params = {name.upper(): "v1.0.0" for name in REGISTRY}
+    assert all(param_key(p) == f"addons.{n}" for p, n in zip(params, REGISTRY, strict=True))
+    steps = container_steps(docs, "clusterready-validation", params)
+    assert [only(s) for s in steps] == ["cluster", *REGISTRY, "merge"]
+    for step in steps[1:-1]:
+        assert f"{only(step).upper()}=v1.0.0" in step.argv
+    for name in ("clusterready-preflight", "cluster-addons", "cluster-build"):
+        declared = named(docs, "WorkflowTemplate", name)["spec"]["arguments"]["parameters"]
+        assert set(params) <= {p["name"] for p in declared}, name
+    build = {"CLUSTER_NAME": "x", "INFRA_REPO": "r", **params}
+    steps = container_steps(docs, "cluster-build", build)
+    assert [s.env["ADDON"] for s in steps if s.task.startswith("addons/")] == list(REGISTRY)
 
 
 @pytest.mark.parametrize(

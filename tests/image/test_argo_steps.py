@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from clusterready.addons import REGISTRY
 from clusterready.testing import scenarios
 from clusterready.testing.argo import Step, container_steps, load_manifests
 from clusterready.testing.moto import MotoServer, seed_account
@@ -101,24 +102,29 @@ def test_the_preflight_template_passes_then_fails_in_the_image(
 
 
 def test_the_validation_template_passes_in_the_image(image: Image, tmp_path: Path) -> None:
+    """Every add-on of the registry enabled (the healthy cluster's versions): the cluster
+    step and one step per add-on pass, and the fan-in rolls each add-on up as passed."""
     fake_cluster = scenarios.cluster().start()
+    versions = {name.upper(): version for name, version in scenarios.spec()["addons"].items()}
     steps = container_steps(
         load_manifests(DEPLOY),
         "clusterready-validation",
-        {
-            "CLUSTER_NAME": "demo",
-            "KUBECONFIG": f"{INPUT}/kubeconfig",
-            "METRICS-SERVER": "v0.7.2",
-        },
+        {"CLUSTER_NAME": "demo", "KUBECONFIG": f"{INPUT}/kubeconfig", **versions},
     )
+    addon = {s.task: s.argv[s.argv.index("--only") + 1] for s in steps if "--only" in s.argv}
+    assert sorted(addon.values()) == sorted(REGISTRY)
     try:
         files = {"kubeconfig": Path(fake_cluster.kubeconfig).read_text()}
         done = run_steps_in(image, steps, tmp_path / "repository", {}, files)
     finally:
         fake_cluster.stop()
-    assert done["cluster"][0] == 0, done
-    assert done["addon(0)"][0] == 0, done
-    assert done["merge"][0] == 0, done
+    assert {addon.get(task, task): code for task, (code, _) in done.items()} == {
+        "cluster": 0,
+        **dict.fromkeys(REGISTRY, 0),
+        "merge": 0,
+    }, done
     merged = summary(tmp_path / "repository", "validation")
-    assert merged["totals"]["passed"] == merged["totals"]["total"] == 4 + 8
+    assert merged["exit_code"] == 0
+    assert merged["totals"]["passed"] == merged["totals"]["total"] > 4 + 8
+    assert merged["addons"] == dict.fromkeys(["cluster", *REGISTRY], "passed")
     assert fake_cluster.requests  # the steps really read the cluster
