@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: demo check test test-slow lint types hooks unit slow bench clean image image-test
 
-# The `dev` extra: the tests' needs (`test`), ruff (`lint`), mypy (`typing`), pre-commit, tox.
+# The `dev` extra: the tests' needs (`test`), ruff (`lint`), mypy (`typing`), pre-commit.
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "bootstrapping $(VENV) (pinned by constraints.txt)..."
