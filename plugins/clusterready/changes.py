@@ -29,6 +29,7 @@ from typing import Any
 
 from clusterready.coverage import registry_names
 from clusterready.errors import SpecError, UsageError
+from clusterready.files import read_text
 
 __all__ = ["GlobMap", "addons_of", "changed_paths", "load_map", "unknown_names"]
 
@@ -111,12 +112,7 @@ def load_map(path: str | os.PathLike[str]) -> dict[str, list[str]]:
     from clusterready.spec.documents import parse_yaml
 
     name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"--map {name}: no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise UsageError(f"--map {name}: cannot read it ({err})") from None
+    text = read_text(path, "--map")
     try:
         data: Any = parse_yaml(text, name)  # JSON is YAML
     except SpecError as err:  # it names the place: file:line:column

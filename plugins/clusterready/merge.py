@@ -22,10 +22,10 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from clusterready.errors import UsageError
+from clusterready.files import read_text
 from clusterready.outcomes import ExitCode, Outcome
 from clusterready.report import SCHEMA_VERSION, RunSummary, TestRecord
 
@@ -39,12 +39,7 @@ _TARGET = ("cluster", "context", "region")
 def load(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read one summary; anything but a summary of this schema is a usage error."""
     name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{name}: no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise UsageError(f"{name}: cannot read it ({err})") from None
+    text = read_text(path)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:

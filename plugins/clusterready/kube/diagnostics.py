@@ -518,27 +518,25 @@ def _problems(entry: Mapping[str, Any], indent: str) -> list[str]:
     return [f"{indent}{p}" for p in entry.get("problems") or ()]
 
 
-def _ready_text(entry: Mapping[str, Any]) -> str:
-    text = f"Ready={entry.get('ready', 'Unknown')}"
+def _with_reason(text: str, entry: Mapping[str, Any]) -> str:
+    """``text``, then the entry's reason and message when it has them."""
     for key in ("reason", "message"):
         if entry.get(key):
             text += f": {entry[key]}"
     return text
 
 
+def _ready_text(entry: Mapping[str, Any]) -> str:
+    return _with_reason(f"Ready={entry.get('ready', 'Unknown')}", entry)
+
+
 def _condition_text(condition: Mapping[str, Any]) -> str:
-    text = f"condition {condition.get('type')}={condition.get('status')}"
-    for key in ("reason", "message"):
-        if condition.get(key):
-            text += f": {condition[key]}"
-    return text
+    return _with_reason(f"condition {condition.get('type')}={condition.get('status')}", condition)
 
 
 def _container_text(c: Mapping[str, Any]) -> str:
-    text = f"{'init container' if c.get('init') else 'container'} {c.get('name')}: {c.get('state')}"
-    for key in ("reason", "message"):
-        if c.get(key):
-            text += f": {c[key]}"
+    kind = "init container" if c.get("init") else "container"
+    text = _with_reason(f"{kind} {c.get('name')}: {c.get('state')}", c)
     if c.get("exit_code") is not None:
         text += f" (exit code {c['exit_code']})"
     details = []

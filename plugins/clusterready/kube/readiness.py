@@ -186,12 +186,7 @@ def check_deployment(deploy: Obj) -> Readiness:
         for key in ("replicas", "updatedReplicas", "readyReplicas", "availableReplicas")
     }
     problems: list[str] = []
-    generation, observed = _int(meta, "generation"), _int(status, "observedGeneration")
-    if observed < generation:
-        problems.append(
-            f"its controller has not seen the latest spec yet (observedGeneration "
-            f"{observed}, generation {generation})"
-        )
+    problems.extend(_generation_problems(meta, status))
     if any(value != desired for value in counts.values()):
         text = (
             f"{counts['readyReplicas']} of {desired} replicas ready, "
@@ -338,12 +333,7 @@ def check_daemonset(
     ready, available = _int(status, "numberReady"), _int(status, "numberAvailable")
     misscheduled = _int(status, "numberMisscheduled")
     problems: list[str] = []
-    generation, observed = _int(meta, "generation"), _int(status, "observedGeneration")
-    if observed < generation:
-        problems.append(
-            f"its controller has not seen the latest spec yet (observedGeneration "
-            f"{observed}, generation {generation})"
-        )
+    problems.extend(_generation_problems(meta, status))
     if {current, updated, ready, available} != {desired} or misscheduled:
         text = (
             f"{ready} of {desired} pods ready, {current} scheduled, {updated} updated, "
@@ -602,3 +592,14 @@ def assert_nodes_ready(cluster: Cluster) -> None:
     """Raise CheckFailed unless every node is Ready with no pressure (:func:`check_nodes`)."""
     __tracebackhide__ = True
     check_nodes(cluster.list("nodes")).raise_if_problems()
+
+
+def _generation_problems(meta: Mapping[str, Any], status: Mapping[str, Any]) -> list[str]:
+    """Whether the controller has seen the latest spec (a rollout not yet begun)."""
+    generation, observed = _int(meta, "generation"), _int(status, "observedGeneration")
+    if observed < generation:
+        return [
+            f"its controller has not seen the latest spec yet (observedGeneration "
+            f"{observed}, generation {generation})"
+        ]
+    return []

@@ -1682,6 +1682,11 @@ def _metrics_api_unavailable(objects: list[Obj], now: datetime) -> None:
             'err="no metrics to serve"\n'
         )
         objects.append(_logs(pod, "metrics-server", "".join(lines)))
+    _apiservice_without_endpoints(objects, since)
+
+
+def _apiservice_without_endpoints(objects: list[Obj], since: datetime) -> None:
+    """The metrics APIService not Available: its Service has no ready endpoints."""
     apiservice = next(o for o in objects if o["kind"] == "APIService")
     apiservice["status"]["conditions"] = [
         _condition(
@@ -1709,17 +1714,7 @@ def _metrics_server_pending(objects: list[Obj], now: datetime) -> None:
         for o in objects
         if not (o["kind"] == "PodLogs" and o["metadata"]["name"].startswith("metrics-server-"))
     ]
-    apiservice = next(o for o in objects if o["kind"] == "APIService")
-    apiservice["status"]["conditions"] = [
-        _condition(
-            "Available",
-            False,
-            "MissingEndpoints",
-            'endpoints for service/metrics-server in "kube-system" have no addresses with port '
-            'name "https"',
-            since,
-        )
-    ]
+    _apiservice_without_endpoints(objects, since)
 
 
 _BREAKAGES = (
