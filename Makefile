@@ -27,6 +27,7 @@ check: lint types unit
 test: lint types hooks unit
 
 ## test-slow: the end-to-end tests marked slow (whole processes, real waits, builds, the demo)
+## and the property tests at their full count of examples
 test-slow: slow
 
 # ruff's and mypy's paths are in pyproject.toml.
@@ -40,11 +41,13 @@ types: $(STAMP)
 hooks: $(STAMP)
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
+# The property tests run 50 examples each here, all 200 in `slow` (tests/conftest.py).
 unit: $(STAMP)
-	$(PYTEST) -m "not slow"
+	$(PYTEST) -m "not slow" --hypothesis-profile clusterready-fast
 
 slow: $(STAMP)
 	$(PYTEST) -m slow
+	$(BIN)/pytest tests/test_properties.py -q --hypothesis-profile clusterready
 
 ## bench: side-by-side benchmarks, printing ratios
 # awscli pins its own botocore, so the CLI baseline gets a venv of its own.

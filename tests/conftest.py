@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from clusterready.testing import FakeCluster, Request
 from clusterready.testing.moto import AwsRequest, MotoServer
@@ -18,6 +19,20 @@ from clusterready.version import USER_AGENT
 pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# tests/test_properties.py's examples: deterministic, 200 per property by default (and in
+# `make test-slow`, which CI runs); `make check` and `make test` pass `--hypothesis-profile
+# clusterready-fast`: 50 per property.
+for _name, _examples in (("clusterready", 200), ("clusterready-fast", 50)):
+    settings.register_profile(
+        _name,
+        max_examples=_examples,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+settings.load_profile("clusterready")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -2,8 +2,10 @@
 --param/--set and the JSONPath projection return a result or raise their documented
 error (DetikSyntaxError, SpecError, JsonPathError), never anything else.
 
-The profile is deterministic (derandomize: the same examples on every run, in CI too)
-and bounded (200 examples per property); no deadline, since tests never assert wall time.
+The profiles (tests/conftest.py) are deterministic (derandomize: the same examples on
+every run, in CI too) and bounded: 200 examples per property by default and in `make
+test-slow`, 50 in `make check` and `make test`; no deadline, since tests never assert
+wall time.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from clusterready.detik import Detik, StaticSource, parse
@@ -24,16 +26,6 @@ from clusterready.detik.lint import lint
 from clusterready.errors import DetikSyntaxError, SpecError
 from clusterready.kube.jsonpath import JsonPathError, check_path, project
 from clusterready.spec import PARAMETERS, ClusterSpec
-
-settings.register_profile(
-    "clusterready",
-    max_examples=200,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-settings.load_profile("clusterready")
 
 
 def one_line(err: Exception) -> None:
