@@ -153,7 +153,7 @@ def test_a_retry_succeeds_when_the_pod_becomes_running(
 ) -> None:
     fake_cluster.apply(pod("metrics-server-1", "Running"))
     fake_cluster.apply(pod("metrics-server-2", "Pending"))
-    fake_cluster.schedule(1.5, pod("metrics-server-2", "Running"), after="/pods$")
+    fake_cluster.schedule(0.5, pod("metrics-server-2", "Running"), after="/pods$")
     pytester.makepyfile("""
         def test_pods_run(detik):
             outcome = detik.try_("at most 10 times every 1s to find 2 pods named "
@@ -174,7 +174,10 @@ def test_an_unreachable_cluster_during_a_try_is_exit_75(
             detik.try_("at most 2 times every 0s to find 2 pods named 'x' with 'status' "
                        "being 'running'")
     """)
-    result = pytester.runpytest("--kubeconfig", str(gone_kubeconfig))
+    # the request's budget is its shortest (1 s), so that its retries take little time
+    result = pytester.runpytest(
+        "--kubeconfig", str(gone_kubeconfig), "--set", "run.retry_deadline=1"
+    )
     assert result.ret == 75
     result.stdout.fnmatch_lines(
         [
