@@ -34,7 +34,14 @@ def test_kube_fixture_follows_the_spec_and_options(
 
 def test_unreachable_cluster_is_exit_75(pytester: pytest.Pytester, gone_kubeconfig: Path) -> None:
     pytester.makepyfile(USES_KUBE)
-    result = pytester.runpytest("--kubeconfig", str(gone_kubeconfig), "--namespace", "kube-system")
+    result = pytester.runpytest(  # the shortest request budget (1 s): few retries to wait for
+        "--kubeconfig",
+        str(gone_kubeconfig),
+        "--namespace",
+        "kube-system",
+        "--set",
+        "run.retry_deadline=1",
+    )
     assert result.ret == 75
     result.stdout.fnmatch_lines(
         [
