@@ -14,7 +14,9 @@ from clusterready.kube import Cluster
 from clusterready.testing import FakeCluster
 from clusterready.testing.faultproxy import UNRESOLVABLE_URL, FaultProxy
 
-FAST = RequestPolicy.within(1, 2, attempts=3)
+#: a hang takes one attempt of 1 s (no time for a retry); the other faults are retried,
+#: after short pauses
+FAST = RequestPolicy.within(1, 1, attempts=3)._replace(backoff=0.01, max_backoff=0.02)
 
 
 @pytest.fixture
