@@ -41,6 +41,11 @@ types: $(STAMP)
 hooks: $(STAMP)
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
+# Python writes __pycache__/ (git-ignored) even where the environment says not to: each
+# pytest process (a worker, an inner run) then loads the compiled, assertion-rewritten
+# modules instead of compiling and rewriting them all again.
+unit slow: export PYTHONDONTWRITEBYTECODE :=
+
 # The property tests run 50 examples each here, all 200 in `slow` (tests/conftest.py).
 unit: $(STAMP)
 	$(PYTEST) -m "not slow" --hypothesis-profile clusterready-fast
