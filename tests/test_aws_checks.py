@@ -417,3 +417,20 @@ def test_clients_are_created_once(aws_session: AwsSession) -> None:
 def test_unknown_region(moto_server: MotoServer) -> None:
     with pytest.raises(CannotEvaluate, match=r"^AWS: unknown region 'xx-nowhere-1'"):
         AwsSession(region="xx-nowhere-1").client("ec2")
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+def test_sessions_share_the_service_models_and_honour_aws_data_path(
+    moto_server: MotoServer, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = AwsSession(region="eu-west-1"), AwsSession(region="eu-west-1")
+    loader = first.session._loader
+    assert second.session._loader is loader
+    assert len(loader.search_paths) == len(set(loader.search_paths))
+    assert second.call("sts", "get_caller_identity")["Account"]
+    monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path))
+    own = AwsSession(region="eu-west-1").session._loader
+    assert own is not loader
+    assert str(tmp_path) in own.search_paths

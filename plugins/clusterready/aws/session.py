@@ -26,6 +26,7 @@ unexpected service error), or the botocore ``ClientError`` a caller allowed
 from __future__ import annotations
 
 import collections
+import functools
 import http.client
 import json
 import socket
@@ -117,9 +118,14 @@ class AwsSession:
         self._raw = threading.local()
         with aws_errors("start an AWS session"):
             self._botocore = botocore.session.Session(profile=profile or None)
-            self.session = boto3.session.Session(
-                region_name=region or None, botocore_session=self._botocore
-            )
+            loader = _service_models(self._botocore.get_config_variable("data_path"))
+            self._botocore.register_component("data_loader", loader)
+            with _LOADER_PATHS:
+                self.session = boto3.session.Session(
+                    region_name=region or None, botocore_session=self._botocore
+                )
+                # boto3 adds its data directory to the loader at each session: once is enough.
+                loader.search_paths[:] = dict.fromkeys(loader.search_paths)
         self._config = botocore.config.Config(
             retries={"mode": "standard", "total_max_attempts": 1},  # retried by call()
             connect_timeout=self.retry.connect_timeout,
@@ -274,6 +280,18 @@ class _DeadlineSender:
 
     def send(self, request: Any, **_: Any) -> Any:
         return self._http.send(request)
+
+
+_LOADER_PATHS = threading.Lock()
+
+
+@functools.cache
+def _service_models(data_path: str | None) -> Any:
+    """One botocore loader per process (and ``AWS_DATA_PATH``): it caches each service
+    model it parses (EC2's takes ~0.1 s), so a second session's clients reuse them."""
+    import botocore.loaders
+
+    return botocore.loaders.create_loader(data_path)
 
 
 def _classify(
