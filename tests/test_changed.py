@@ -33,6 +33,10 @@ class Repo:
             "GIT_COMMITTER_EMAIL": "t@example.com",
             "GIT_CONFIG_GLOBAL": os.devnull,
             "GIT_CONFIG_NOSYSTEM": "1",
+            # no background `git maintenance` after each commit
+            "GIT_CONFIG_COUNT": "1",
+            "GIT_CONFIG_KEY_0": "maintenance.auto",
+            "GIT_CONFIG_VALUE_0": "false",
         }
         done = subprocess.run(
             ["git", "-C", str(self.path), *args], capture_output=True, text=True, env=env

@@ -62,6 +62,8 @@ def test_try_on_a_terminal_shows_each_attempt_as_it_happens(fake_cluster: FakeCl
             "--kubeconfig",
             fake_cluster.kubeconfig,
             "-A",
+            "--max-attempts",
+            "2",
         ],
         stdin=subprocess.DEVNULL,
         stdout=secondary,
@@ -86,7 +88,7 @@ def test_try_on_a_terminal_shows_each_attempt_as_it_happens(fake_cluster: FakeCl
         os.close(primary)
         process.kill()
     assert running_after_the_first_attempt  # the line came before the try ended
-    assert seen.decode().splitlines().count("Current value for web-1 is pending...") == 3
+    assert seen.decode().splitlines().count("Current value for web-1 is pending...") == 2
 
 
 def test_without_a_terminal_try_prints_its_lines_once(
