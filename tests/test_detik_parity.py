@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -118,26 +120,30 @@ SENTENCES = [
 ]
 
 
-@pytest.fixture
-def both(state_cluster: FakeCluster, tmp_path: Path) -> tuple[Detik, Detik]:
-    kubectl = KubectlSource(
-        [
-            "kubectl",
-            "--kubeconfig",
-            state_cluster.kubeconfig,
-            "--cache-dir",
-            str(tmp_path / "kube-cache"),
-        ]
-    )
-    cluster = Cluster.from_kubeconfig(state_cluster.kubeconfig)
+@pytest.fixture(scope="module")
+def both(
+    cluster_state: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Detik, Detik]]:
+    """Detik in process and through kubectl, over one FakeCluster for the module: the
+    sentences only read it (each test's teardown proves that)."""
+    with FakeCluster() as fake:
+        for obj in cluster_state:
+            fake.apply(obj)
+        kubectl = KubectlSource(
+            [
+                *("kubectl", "--kubeconfig", fake.kubeconfig),
+                *("--cache-dir", str(tmp_path_factory.mktemp("kube-cache"))),
+            ]
+        )
+        cluster = Cluster.from_kubeconfig(fake.kubeconfig)
 
-    def sleep(seconds: float) -> None:
-        """No waiting: the state does not change."""
+        def sleep(seconds: float) -> None:
+            """No waiting: the state does not change."""
 
-    return (
-        Detik(cluster, namespace="kube-system", sleep=sleep),
-        Detik(kubectl, namespace="kube-system", sleep=sleep),
-    )
+        yield (
+            Detik(cluster, namespace="kube-system", sleep=sleep),
+            Detik(kubectl, namespace="kube-system", sleep=sleep),
+        )
 
 
 @pytest.mark.parametrize(("verb", "sentence"), SENTENCES, ids=[s for _, s in SENTENCES])

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from clusterready.testing.moto import MotoServer
+from clusterready.testing.moto import PREFLIGHT_SERVICES, MotoServer
 from conftest import ROOT
 from test_preflight_suite import account, run_recording_calls
 
@@ -22,9 +22,10 @@ __all__ = ["account"]  # the seeded-account fixture, shared with tests/test_pref
 
 POLICY = ROOT / "deploy" / "iam" / "clusterready-preflight-policy.json"
 
-#: The suite's services, whose botocore names are their IAM action prefixes too
-#: (a service where they differ, e.g. elbv2 / elasticloadbalancing, needs a mapping).
-SERVICES = {"cloudformation", "ec2", "iam", "ssm", "sts"}
+#: The suite's services (the back ends moto_server loads as it starts), whose botocore
+#: names are their IAM action prefixes too (a service where they differ, e.g. elbv2 /
+#: elasticloadbalancing, needs a mapping).
+SERVICES = set(PREFLIGHT_SERVICES)
 
 
 def policy(operations: list[str]) -> dict[str, Any]:
@@ -58,7 +59,7 @@ def test_the_policy_grants_exactly_the_operations_the_suite_calls(
     assert result.ret == 0, result.stdout.str()[-3000:]
     assert summary["totals"]["passed"] == summary["totals"]["total"] > 0  # every check ran
     called = set(calls)
-    assert {c.split(":")[0] for c in called} <= SERVICES
+    assert {c.split(":")[0] for c in called} == SERVICES
     actions = granted(json.loads(POLICY.read_text()))
     regenerate = f"python tests/test_iam_policy.py {' '.join(sorted(called))}"
     assert not called - actions, f"the policy misses {sorted(called - actions)}; {regenerate}"

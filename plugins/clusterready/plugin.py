@@ -37,6 +37,8 @@ from clusterready.shard import Shard
 from clusterready.spec import ENV_SPEC, ClusterSpec, apply_override
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from clusterready.aws import AwsSession, Inventory
     from clusterready.detik import Detik
     from clusterready.kube import Cluster
@@ -581,13 +583,42 @@ def aws_inventory(aws: AwsSession, cluster_spec: ClusterSpec) -> Inventory:
     return Inventory(aws, cluster_spec.preflight)
 
 
-@pytest.fixture(scope="session")
-def moto_server(cluster_spec: ClusterSpec) -> Iterator[MotoServer]:
-    """A moto server for this process (one per xdist worker), with the AWS variables of
-    the process pointed at it for the session."""
-    from clusterready.testing.moto import MotoServer
+_MOTO_KEY: pytest.StashKey[Future[MotoServer]] = pytest.StashKey()
 
-    with MotoServer() as server, pytest.MonkeyPatch.context() as patch:
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """A collected test uses ``moto_server``: start it now, in a thread, so that its
+    start and the loading of its back ends overlap the tests that run before it."""
+    if session.config.option.collectonly or not any(
+        "moto_server" in getattr(item, "fixturenames", ()) for item in session.items
+    ):
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    from clusterready.testing.moto import PREFLIGHT_SERVICES, MotoServer
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="moto-start")
+    session.config.stash[_MOTO_KEY] = pool.submit(MotoServer(preload=PREFLIGHT_SERVICES).start)
+    pool.shutdown(wait=False)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    started = config.stash.get(_MOTO_KEY, None)
+    if started is not None and started.exception() is None:
+        started.result().stop()  # a no-op when the fixture stopped it
+
+
+@pytest.fixture(scope="session")
+def moto_server(request: pytest.FixtureRequest, cluster_spec: ClusterSpec) -> Iterator[MotoServer]:
+    """A moto server for this process (one per xdist worker), with the AWS variables of
+    the process pointed at it for the session. It starts as soon as the tests are
+    collected, when one of them uses it, with the preflight services' back ends loaded."""
+    from clusterready.testing.moto import PREFLIGHT_SERVICES, MotoServer
+
+    started = request.config.stash.get(_MOTO_KEY, None)
+    server = started.result() if started else MotoServer(preload=PREFLIGHT_SERVICES).start()
+    with server, pytest.MonkeyPatch.context() as patch:
         for name in list(os.environ):
             if name.startswith("AWS_"):
                 patch.delenv(name)

@@ -109,8 +109,10 @@ def python_sentences(source: str) -> Iterator[tuple[int, str, str]]:
 
     A call whose line holds ``# detik: ignore`` is left out (a test of a bad sentence).
     """
-    lines = source.splitlines()
     tree = ast.parse(source)
+    if "detik" not in source.lower():  # no receiver named *detik: nothing to walk
+        return
+    lines = source.splitlines()
     constants = _module_constants(tree)
     parameters: dict[int, tuple[str, list[str]]] = {}
     for function in ast.walk(tree):

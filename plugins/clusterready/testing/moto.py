@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,21 @@ from urllib.parse import parse_qs, urlsplit
 from clusterready.aws.session import READ_PREFIXES
 from clusterready.testing.lifecycle import LoopbackServer
 
-__all__ = ["AwsRequest", "MotoServer", "seed_account"]
+__all__ = ["PREFLIGHT_SERVICES", "AwsRequest", "MotoServer", "seed_account"]
+
+#: The services the preflight checks read (their botocore names).
+PREFLIGHT_SERVICES = ("cloudformation", "ec2", "iam", "ssm", "sts")
+
+#: ``moto.server`` with the back ends named in argv[1] (comma-separated) imported in a
+#: thread as it starts: moto imports a service's back end at its first call otherwise.
+_SERVE = """
+import sys, threading
+from moto.backends import get_backend
+from moto.server import main
+services = [name for name in sys.argv[1].split(",") if name]
+threading.Thread(target=lambda: [get_backend(n) for n in services], daemon=True).start()
+main(sys.argv[2:])
+"""
 
 _RUNNING = re.compile(r"Running on (http://127\.0\.0\.1:\d+)")
 # Authorization: AWS4-HMAC-SHA256 Credential=KEY/20261201/eu-west-1/ec2/aws4_request, ...
@@ -114,8 +128,12 @@ class MotoServer(LoopbackServer):
     point a child process at it (tests/test_preflight_suite.py shows it at work).
     """
 
-    def __init__(self, start_timeout: float = 60.0) -> None:
+    def __init__(self, start_timeout: float = 60.0, preload: Sequence[str] = ()) -> None:
+        """:param preload: services whose back ends the server loads as it starts, beside
+        serving (moto loads one at its first call: EC2's and CloudFormation's take about
+        a second of CPU each), e.g. :data:`PREFLIGHT_SERVICES`."""
         self.start_timeout = start_timeout
+        self.preload = tuple(preload)
         self._proc: subprocess.Popen[str] | None = None
         self._url: str | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -134,7 +152,7 @@ class MotoServer(LoopbackServer):
             "MOTO_RECORDER_FILEPATH": str(self._log),
         }
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "0"],
+            [sys.executable, "-c", _SERVE, ",".join(self.preload), "-H", "127.0.0.1", "-p", "0"],
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
