@@ -1,6 +1,7 @@
 """docs/ci.md: the GitHub pull-request job's steps, run with bash in a git repository made
 here (a base branch, a pull-request branch), `aws`, `helm` and `kubectl` stubbed, the
-checks against FakeCluster."""
+checks against FakeCluster. Each job that runs checks is a whole bash job (seconds): they are
+marked slow (`make test-slow`, CI); `make test` runs the job that skips the gate."""
 
 from __future__ import annotations
 
@@ -128,6 +129,7 @@ def test_a_change_that_touches_no_addon_skips_the_gate(
     assert fake_cluster.requests == []
 
 
+@pytest.mark.slow
 def test_a_metrics_server_change_on_a_healthy_cluster_passes(
     pull_request: Repo, tmp_path: Path, fake_cluster: FakeCluster
 ) -> None:
@@ -141,6 +143,7 @@ def test_a_metrics_server_change_on_a_healthy_cluster_passes(
     assert '"metrics-server": "passed"' in summary
 
 
+@pytest.mark.slow
 def test_a_metrics_server_change_on_a_broken_cluster_fails(
     pull_request: Repo, tmp_path: Path, fake_cluster: FakeCluster
 ) -> None:
@@ -151,6 +154,7 @@ def test_a_metrics_server_change_on_a_broken_cluster_fails(
     assert '"metrics-server": "failed"' in summary
 
 
+@pytest.mark.slow
 def test_a_change_to_an_addon_without_checks_fails(
     pull_request: Repo, tmp_path: Path, fake_cluster: FakeCluster
 ) -> None:

@@ -1,7 +1,7 @@
 """Deadlines and signals end a run with its reports written: real signals to real processes.
 
-Each such run is a whole process and waits in real time: `make test` runs one signal and
-the run's deadline; the rest are marked slow (`make test-slow`, CI)."""
+Each such run is a whole process and waits in real time: `make test` runs one signal
+(SIGTERM); the rest, the run's deadline included, are marked slow (`make test-slow`, CI)."""
 
 from __future__ import annotations
 
@@ -109,6 +109,7 @@ def test_a_signal_after_a_failure_exits_1(pytester: pytest.Pytester) -> None:
     assert summary(pytester.path)["test_c"][0] == "cannot-evaluate"
 
 
+@pytest.mark.slow
 def test_the_run_deadline(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_checks=CHECKS)
     code, out = finish(start(pytester.path, "--deadline", "2"))

@@ -5,7 +5,7 @@
 >>> result = detik.verify("there are 2 pods named 'nginx'")
 >>> result.passed, result.lines
 (True, ('Valid expression. Verification in progress...', 'Found 2 pods named nginx (as expected).'))
->>> detik.try_("at most 2 times every 1s to get pods named 'nginx' and verify that "
+>>> detik.try_("at most 2 times every 0s to get pods named 'nginx' and verify that "
 ...            "'status' is 'pending'", check=False).status
 <DetikStatus.NOT_VERIFIED: 3>
 """
