@@ -434,3 +434,15 @@ def test_sessions_share_the_service_models_and_honour_aws_data_path(
     own = AwsSession(region="eu-west-1").session._loader
     assert own is not loader
     assert str(tmp_path) in own.search_paths
+
+
+def test_a_server_whose_preload_names_no_service_still_serves() -> None:
+    with MotoServer(preload=("sts", "no-such-service")) as server:
+        session = AwsSession(region="eu-west-1")
+        client = session.session.client(
+            "sts",
+            endpoint_url=server.url,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        assert client.get_caller_identity()["Account"] == "123456789012"

@@ -7,11 +7,13 @@ would. In Python files it checks every literal sentence passed to
 ``detik.verify(...)`` / ``detik.try_(...)``.
 
 >>> import pathlib, tempfile
->>> path = pathlib.Path(tempfile.mkdtemp()) / "t.py"
+>>> tmp = tempfile.TemporaryDirectory()
+>>> path = pathlib.Path(tmp.name) / "t.py"
 >>> _ = path.write_text("def test(detik):\\n    detik.verify(\\"there are 2 pods nammed 'x'\\")\\n")
 >>> report = lint(path)
 >>> report.errors[0].line, report.errors[0].message
 (2, 'column 18: expected \\'named\\', found \\'nammed\\' in "there are 2 pods nammed \\'x\\'"')
+>>> tmp.cleanup()
 """
 
 from __future__ import annotations

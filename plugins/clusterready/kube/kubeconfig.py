@@ -11,7 +11,8 @@ with a legacy ``auth-provider`` (gcp, oidc, azure) goes to the official
 client's loader, which is what it does best.
 
 >>> import tempfile, pathlib
->>> path = pathlib.Path(tempfile.mkdtemp()) / "config"
+>>> tmp = tempfile.TemporaryDirectory()
+>>> path = pathlib.Path(tmp.name) / "config"
 >>> _ = path.write_text('''
 ... clusters: [{name: c, cluster: {server: "https://k8s.example:6443"}}]
 ... users: [{name: u, user: {token: abc}}]
@@ -20,6 +21,7 @@ client's loader, which is what it does best.
 >>> creds = load(path)
 >>> creds.server, creds.name, creds.namespace, creds.auth()
 ('https://k8s.example:6443', 'prod', 'web', {'Authorization': 'Bearer abc'})
+>>> tmp.cleanup()
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """BATS/DETIK and aws-CLI tests -> pytest modules and cluster-spec entries.
 
 >>> import pathlib, tempfile
->>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> tmp = tempfile.TemporaryDirectory()
+>>> folder = pathlib.Path(tmp.name)
 >>> _ = (folder / "pods.bats").write_text(
 ...     '@test "two pods" {\\n  run verify "there are 2 pods named \\'web\\'"\\n'
 ...     '  [ "$status" -eq 0 ]\\n}\\n')
@@ -10,6 +11,7 @@
 ('test_pods.py', 1, [])
 >>> "detik.verify(\\"there are 2 pods named 'web'\\")" in (folder / "out/test_pods.py").read_text()
 True
+>>> tmp.cleanup()
 """
 
 from __future__ import annotations

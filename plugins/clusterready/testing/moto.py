@@ -40,16 +40,27 @@ from clusterready.testing.lifecycle import LoopbackServer
 __all__ = ["PREFLIGHT_SERVICES", "AwsRequest", "MotoServer", "seed_account"]
 
 #: The services the preflight checks read (their botocore names).
-PREFLIGHT_SERVICES = ("cloudformation", "ec2", "iam", "ssm", "sts")
+PREFLIGHT_SERVICES = ("sts", "ec2", "ssm", "iam", "cloudformation")
 
-#: ``moto.server`` with the back ends named in argv[1] (comma-separated) imported in a
-#: thread as it starts: moto imports a service's back end at its first call otherwise.
+#: ``moto.server`` with the back ends named in argv[1] (comma-separated) loaded in a
+#: thread as it starts: moto imports a service's back end at its first call otherwise,
+#: and IAM's managed policies (for every partition) at an account's second request.
 _SERVE = """
 import sys, threading
 from moto.backends import get_backend
 from moto.server import main
+
+def preload(services):
+    for name in services:
+        get_backend(name)
+    if "iam" in services:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.iam.models import get_account_id_from
+        get_backend("iam")[DEFAULT_ACCOUNT_ID]
+        get_account_id_from("")
+
 services = [name for name in sys.argv[1].split(",") if name]
-threading.Thread(target=lambda: [get_backend(n) for n in services], daemon=True).start()
+threading.Thread(target=preload, args=(services,), daemon=True).start()
 main(sys.argv[2:])
 """
 
