@@ -47,6 +47,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "writes_on_purpose: the test sends writes to see them refused; the read-only "
         "audit of its teardown is off.",
     )
+    if not config.pluginmanager.hasplugin("xdist"):  # -p no:xdist: its marker, unused
+        config.addinivalue_line("markers", "xdist_group(name): the xdist worker group")
 
 
 @pytest.fixture
