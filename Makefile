@@ -23,8 +23,9 @@ PYTEST := $(BIN)/pytest tests plugins --doctest-modules -n 2 --dist loadgroup -q
 ## check: the developer's loop before each commit: lint, types, the tests not marked slow
 check: lint types unit
 
-## test: lint, types, the pre-commit hooks, the tests not marked slow (check + hooks)
-test: lint types hooks unit
+## test: the pre-commit hooks (lint and types, as .pre-commit-config.yaml runs them) and
+## the tests not marked slow
+test: hooks unit
 
 ## test-slow: the end-to-end tests marked slow (whole processes, real waits, builds, the demo)
 ## and the property tests at their full count of examples
@@ -46,13 +47,13 @@ hooks: $(STAMP)
 # modules instead of compiling and rewriting them all again.
 unit slow: export PYTHONDONTWRITEBYTECODE :=
 
-# The property tests run 50 examples each here, all 200 in `slow` (tests/conftest.py).
+# The property tests (hypothesis) run 50 examples each here, 200 in `slow` (tests/conftest.py).
 unit: $(STAMP)
 	$(PYTEST) -m "not slow" --hypothesis-profile clusterready-fast
 
 slow: $(STAMP)
 	$(PYTEST) -m slow
-	$(BIN)/pytest tests/test_properties.py -q --hypothesis-profile clusterready
+	$(BIN)/pytest tests -n 2 -q -m hypothesis --hypothesis-profile clusterready
 
 ## bench: side-by-side benchmarks, printing ratios
 # awscli pins its own botocore, so the CLI baseline gets a venv of its own.

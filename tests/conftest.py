@@ -20,7 +20,7 @@ pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# tests/test_properties.py's examples: deterministic, 200 per property by default (and in
+# The property tests' examples: deterministic, 200 per property by default (and in
 # `make test-slow`, which CI runs); `make check` and `make test` pass `--hypothesis-profile
 # clusterready-fast`: 50 per property.
 for _name, _examples in (("clusterready", 200), ("clusterready-fast", 50)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from clusterready.addons import (
@@ -221,10 +221,8 @@ def test_image_tag(image: str, tag: str) -> None:
 
 
 # --------------------------------------------------------------------------- properties
-
-settings.register_profile(
-    "registry", max_examples=200, derandomize=True, deadline=None, database=None
-)
+# The loaded profile's count of examples (tests/conftest.py): 50 in `make test`, 200 in
+# `make test-slow`.
 
 CORES = st.lists(st.integers(0, 999), min_size=2, max_size=4).map(tuple)
 BUILDS = st.one_of(st.none(), st.integers(1, 99))
@@ -234,7 +232,6 @@ REPOS = st.sampled_from(
 )
 
 
-@settings(settings.get_profile("registry"))
 @given(CORES, BUILDS, VARIANTS, st.sampled_from(["v", ""]), REPOS)
 def test_a_tag_written_for_a_version_satisfies_it(
     core: tuple[int, ...], build: int | None, variant: tuple[str, ...], prefix: str, repo: str
@@ -250,7 +247,6 @@ def test_a_tag_written_for_a_version_satisfies_it(
     assert satisfies(Version(core[:2]), running)  # major.minor: any patch
 
 
-@settings(settings.get_profile("registry"))
 @given(CORES, CORES, BUILDS, BUILDS, st.booleans())
 def test_another_version_never_satisfies(
     wanted: tuple[int, ...],
@@ -270,7 +266,6 @@ def test_another_version_never_satisfies(
         assert ok
 
 
-@settings(settings.get_profile("registry"))
 @given(st.text(max_size=40))
 def test_any_spec_version_parses_or_is_a_one_line_spec_error(text: str) -> None:
     try:

@@ -166,6 +166,7 @@ def test_a_retry_succeeds_when_the_pod_becomes_running(
     assert result.ret == 0, result.stdout.str()
 
 
+@pytest.mark.slow  # its retries wait in real time; tests/test_plugin_kube.py has one fast
 def test_an_unreachable_cluster_during_a_try_is_exit_75(
     pytester: pytest.Pytester, gone_kubeconfig: Path
 ) -> None:

@@ -161,9 +161,11 @@ def test_discovery_is_read_once_per_cluster(state_cluster: FakeCluster, proxy: F
         (lambda p: p.garbage(), "GET /api/v1: the answer is not JSON"),
         # A hang meets the read timeout and the request deadline at the same second:
         # whichever fires first names the cause (the trickle test proves the deadline).
-        (
+        # It waits that second: slow (the breaker test meets a hang in `make test`).
+        pytest.param(
             lambda p: p.hang(),
             r"no (complete )?answer within 1s \((request deadline|read timeout)\)",
+            marks=pytest.mark.slow,
         ),
     ],
     ids=["503-html", "403-text", "404-status", "reset", "truncate", "garbage", "hang"],

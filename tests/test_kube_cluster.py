@@ -251,6 +251,7 @@ def test_401_and_403_are_not_retried(state_cluster: FakeCluster, status: int, hi
     assert sleeps == []
 
 
+@pytest.mark.slow  # waits for the timeout in real time
 def test_a_hung_server_is_cut_by_the_read_timeout(state_cluster: FakeCluster) -> None:
     cluster = Cluster.from_kubeconfig(
         state_cluster.kubeconfig, policy=RequestPolicy(read_timeout=0.2, attempts=2)
